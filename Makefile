@@ -1,0 +1,59 @@
+# Lianhu: `make run` serves the demo, `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi.py
+
+.PHONY: run test deps dev-deps vendor fieldapp assets bench clean browser-deps
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.deps: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-deps: requirements.txt requirements-dev.txt $(VENV)/.deps
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+deps: $(VENV)/.deps
+dev-deps: $(VENV)/.dev-deps
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Manager UI libraries come from npm and are served from our own origin.
+server/static/vendor/.built: node_modules/.installed
+	rm -rf server/static/vendor && mkdir -p server/static/vendor/swagger-ui server/static/vendor/leaflet
+	cp node_modules/swagger-ui-dist/{swagger-ui-bundle.js,swagger-ui-standalone-preset.js,swagger-ui.css} server/static/vendor/swagger-ui/
+	cp -r node_modules/leaflet/dist/* server/static/vendor/leaflet/
+	cp node_modules/leaflet.markercluster/dist/{leaflet.markercluster.js,MarkerCluster.css,MarkerCluster.Default.css} server/static/vendor/leaflet/
+	touch $@
+
+vendor: server/static/vendor/.built
+
+assets: vendor
+
+run: deps assets
+	@mkdir -p instance
+	$(BIN)/flask setup
+	$(BIN)/flask demo seed --if-empty
+	@echo "Serving on http://127.0.0.1:5000  (API docs: http://127.0.0.1:5000/api/docs)"
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+# Browser tests need Debian's chromium; installed here when we may (root), else they report why.
+browser-deps:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "chromium missing: browser tests will fail (apt-get install chromium)"; }
+
+test: dev-deps assets browser-deps
+	$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "no tests collected"; exit 1; fi; exit $$status
+
+bench: dev-deps
+	$(BIN)/python bench/import_households.py
+
+clean:
+	rm -rf $(VENV) node_modules server/static/vendor server/static/fieldapp

@@ -1,0 +1,82 @@
+"""Lianhu (联户): the app factory, the one module that wires every package."""
+import os
+
+from flask import Flask, request, session
+from sqlalchemy import event
+
+from .config import INSTANCE, ROOT, Config
+from .errors import register_error_handlers
+from .extensions import api, babel, csrf, db, limiter, migrate
+
+
+def select_locale() -> str:
+    """Chinese by default; ?lang=en (remembered in the session) switches."""
+    lang = request.args.get("lang")
+    if lang in ("zh", "en"):
+        session["lang"] = lang
+    return session.get("lang", "zh")
+
+
+def _sqlite_pragmas(engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    """Every blueprint is registered here and nowhere else."""
+    from .areas.routes import blp as areas_blp
+    from .auth.routes import blp as auth_blp, users_blp
+    from .households.routes import blp as households_blp
+    from .surveys.routes import blp as forms_blp
+    from .web.routes import bp as web_bp
+
+    for blp in (auth_blp, users_blp, areas_blp, households_blp, forms_blp):
+        api.register_blueprint(blp)
+        csrf.exempt(blp)
+    app.register_blueprint(web_bp)
+    for module in _optional_blueprints():
+        module.register(app)
+
+
+def _optional_blueprints():
+    """Packages that expose register(app) (device sync, coverage, ...), when present."""
+    import importlib
+    for name in ("sync.routes", "server.submissions.routes", "server.coverage.routes",
+                 "server.cases.routes", "server.satisfaction.routes", "server.exports.routes"):
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name and name.startswith(exc.name):
+                continue
+            raise
+        yield module
+
+
+def create_app(config: type | None = None) -> Flask:
+    """Build the app: config, extensions, blueprints, error handlers, CLI."""
+    app = Flask(__name__, instance_path=str(INSTANCE))
+    app.config.from_object(config or Config)
+    os.makedirs(app.config["ATTACHMENT_DIR"], exist_ok=True)
+
+    db.init_app(app)
+    from . import models  # noqa: F401
+    migrate.init_app(app, db, directory=str(ROOT / "server" / "migrations"), render_as_batch=True)
+    api.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            _sqlite_pragmas(db.engine)
+
+    register_blueprints(app)
+    register_error_handlers(app)
+    from .cli import register_cli
+    register_cli(app)
+    return app

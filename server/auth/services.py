@@ -1,0 +1,164 @@
+"""Users, passwords, device tokens, and who is making the current request."""
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app, g, request, session
+from flask_wtf.csrf import validate_csrf
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..audit import services as audit
+from ..errors import BadCredentials, Conflict, Forbidden, NotFound, TokenInvalid, Unauthenticated
+from ..extensions import db
+from ..models_base import utcnow
+from .models import ROLES, Device, User
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+_DUMMY_HASH = None
+
+
+def hash_password(password: str) -> str:
+    """Slow salted hash (scrypt in production)."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def hash_token(token: str) -> str:
+    """Tokens are long random strings, so a plain sha256 is enough to store them."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_user(username, password, role, *, area_id=None, display_name="", actor=None, **extra) -> User:
+    """Create a user; usernames are unique."""
+    if role not in ROLES:
+        raise Forbidden(f"Unknown role {role!r}.")
+    if db.session.scalar(db.select(User.id).filter_by(username=username)):
+        raise Conflict(f"Username {username!r} is taken.", field="username")
+    user = User(username=username, password_hash=hash_password(password), role=role,
+                area_id=area_id, display_name=display_name or username, **extra)
+    db.session.add(user)
+    db.session.flush()
+    audit.record(actor, "user.create", "user", user.id, role=role)
+    return user
+
+
+def authenticate(username: str, password: str) -> User:
+    """The active user with these credentials, or BadCredentials."""
+    global _DUMMY_HASH
+    user = db.session.scalar(db.select(User).filter_by(username=username or ""))
+    if user is None or not user.is_active:
+        _DUMMY_HASH = _DUMMY_HASH or hash_password("timing")
+        check_password_hash(_DUMMY_HASH, password or "")  # same cost either way
+        raise BadCredentials()
+    if not check_password_hash(user.password_hash, password or ""):
+        raise BadCredentials()
+    return user
+
+
+def issue_device(user: User, name: str) -> tuple[Device, str]:
+    """A new device token for the user; the token is returned once and stored hashed."""
+    token = secrets.token_urlsafe(32)
+    device = Device(user_id=user.id, name=name or "device", token_hash=hash_token(token))
+    db.session.add(device)
+    db.session.flush()
+    audit.record(user, "device.create", "device", device.id, name=device.name)
+    return device, token
+
+
+def revoke_device(actor: User, device_id: int) -> Device:
+    """Revoke a token: its owner or an admin may."""
+    device = db.session.get(Device, device_id)
+    if device is None or (device.user_id != actor.id and actor.role != "admin"):
+        raise NotFound("No such device.")
+    if device.revoked_at is None:
+        device.revoked_at = utcnow()
+        audit.record(actor, "device.revoke", "device", device.id)
+    return device
+
+
+def list_devices(actor: User) -> list[Device]:
+    """The actor's devices; an admin sees all."""
+    query = db.select(Device).order_by(Device.id)
+    if actor.role != "admin":
+        query = query.filter_by(user_id=actor.id)
+    return db.session.scalars(query).all()
+
+
+def device_for_token(token: str) -> Device:
+    """The live device holding this token, or TokenInvalid (403, so clients do not prompt)."""
+    device = db.session.scalar(db.select(Device).filter_by(token_hash=hash_token(token or "")))
+    if device is None or device.revoked_at is not None or not device.user.is_active:
+        raise TokenInvalid()
+    now = utcnow()
+    if device.last_seen_at is None or now - device.last_seen_at > timedelta(minutes=5):
+        device.last_seen_at = now
+    return device
+
+
+def authenticate_request() -> None:
+    """Resolve g.actor / g.device from a bearer token or the web session (once per request)."""
+    if "actor" in g:
+        return
+    g.actor, g.device, g.via_session = None, None, False
+    header = request.headers.get("Authorization", "")
+    if header[:7].lower() == "bearer ":
+        g.device = device_for_token(header[7:].strip())
+        g.actor = g.device.user
+    elif session.get("user_id"):
+        user = db.session.get(User, session["user_id"])
+        if user is not None and user.is_active:
+            g.actor, g.via_session = user, True
+
+
+def current_actor() -> User:
+    """The signed-in user; session-authenticated writes must carry the CSRF token."""
+    authenticate_request()
+    if g.actor is None:
+        raise Unauthenticated()
+    if g.via_session and request.method not in SAFE_METHODS and current_app.config.get("WTF_CSRF_ENABLED", True):
+        try:
+            validate_csrf(request.headers.get("X-CSRFToken"))
+        except Exception as exc:  # wtforms ValidationError: missing or expired token
+            raise Forbidden(f"CSRF check failed: {exc}") from exc
+    return g.actor
+
+
+def require_role(actor: User, *roles: str) -> None:
+    """Forbidden unless the actor has one of the roles."""
+    if actor.role not in roles:
+        raise Forbidden()
+
+
+def login_session(user: User) -> None:
+    """Start a web session for the user."""
+    session.clear()
+    session["user_id"] = user.id
+    session.permanent = True
+
+
+def list_users(actor: User, role: str | None = None) -> list[User]:
+    """Users the actor may see: admins all, managers those of their subtree."""
+    from ..areas.services import subtree_ids
+    require_role(actor, "admin", "manager")
+    query = db.select(User).order_by(User.username)
+    if role:
+        query = query.filter_by(role=role)
+    if actor.role == "manager":
+        query = query.where(User.area_id.in_(subtree_ids(actor.area)))
+    return db.session.scalars(query).all()
+
+
+def create_user_in_scope(actor: User, data: dict) -> User:
+    """Admins create any user; managers create cadres and surveyors inside their subtree."""
+    from ..areas.services import get_in_scope as area_in_scope
+    from ..errors import ValidationFailed
+    require_role(actor, "admin", "manager")
+    data = dict(data)
+    if actor.role == "manager":
+        if data["role"] not in ("cadre", "surveyor"):
+            raise Forbidden("Managers create cadres and surveyors only.")
+        data["area_id"] = data.get("area_id") or actor.area_id
+    if data.get("area_id") is not None:
+        area_in_scope(actor, data["area_id"])
+    elif data["role"] in ("manager", "surveyor"):
+        raise ValidationFailed("Managers and surveyors need an area.", field="area_id")
+    return create_user(data.pop("username"), data.pop("password"), data.pop("role"), actor=actor, **data)

@@ -1,0 +1,111 @@
+"""`flask` commands: setup, users, forms, households import, demo seed."""
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from flask_migrate import upgrade
+from tqdm import tqdm
+
+from .extensions import db
+
+users_cli = AppGroup("users", help="Manage users.")
+forms_cli = AppGroup("forms", help="Publish XLSForms.")
+households_cli = AppGroup("households", help="Households.")
+demo_cli = AppGroup("demo", help="Demo data.")
+
+
+def _system_actor():
+    from .auth.models import User
+    admin = db.session.scalar(db.select(User).filter_by(role="admin").order_by(User.id))
+    if admin is None:
+        raise click.ClickException("Create an admin first: flask users create admin PASSWORD --role admin")
+    return admin
+
+
+@click.command("setup")
+def setup_command():
+    """Upgrade the database to the newest schema and publish the built-in forms."""
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    from .surveys.services import publish_builtins
+    published = publish_builtins()
+    db.session.commit()
+    for version in published:
+        click.echo(f"published {version.form.form_id} version {version.version}")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.argument("password")
+@click.option("--role", type=click.Choice(["admin", "manager", "cadre", "surveyor"]), required=True)
+@click.option("--area", "area_code", help="Area code (managers, surveyors, cadres)")
+@click.option("--name", "display_name", default="")
+def create_user(username, password, role, area_code, display_name):
+    """Create a user."""
+    from .areas.services import find_by_code
+    from .auth.services import create_user as create
+    area = find_by_code(area_code) if area_code else None
+    if area_code and area is None:
+        raise click.ClickException(f"Unknown area {area_code}")
+    create(username, password, role, area_id=area.id if area else None, display_name=display_name)
+    db.session.commit()
+    click.echo(f"created {role} {username}")
+
+
+@forms_cli.command("upload")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--kind", type=click.Choice(["visit", "satisfaction", "other"]))
+def upload_form(path, kind):
+    """Publish an XLSForm (.xlsx) as a new form or a new version."""
+    from .errors import Problem
+    from .surveys.services import upload_xlsform
+    try:
+        version = upload_xlsform(_system_actor(), path.read_bytes(), kind)
+    except Problem as exc:
+        raise click.ClickException(exc.message) from exc
+    db.session.commit()
+    click.echo(f"published {version.form.form_id} version {version.version} md5:{version.md5}")
+
+
+@households_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--skip-errors", is_flag=True, help="Import the good rows and report the bad ones.")
+def import_households(path, skip_errors):
+    """Import households from a CSV or XLSX file."""
+    from .households.importer import import_households as run
+    with tqdm(total=0, unit="rows", desc="import") as bar:
+        def progress(done, total):
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+        result = run(_system_actor(), path.name, path.read_bytes(), skip_errors=skip_errors, progress=progress)
+    for error in result["errors"][:50]:
+        click.echo(f"row {error['row']}: {error['field']}: {error['reason']}", err=True)
+    if result["errors"] and not skip_errors:
+        db.session.rollback()
+        raise click.ClickException(f"{len(result['errors'])} bad rows; nothing imported (use --skip-errors)")
+    db.session.commit()
+    click.echo(f"created {result['created']}, updated {result['updated']}, linked {result['linked']}, "
+               f"skipped {result['skipped']}")
+
+
+@demo_cli.command("seed")
+@click.option("--if-empty", is_flag=True, help="Only when the database has no users yet.")
+def seed_demo(if_empty):
+    """Load the demo township (Ninghai county), its households, cadres and visits."""
+    from .auth.models import User
+    from .demo import LOGINS, seed
+    if if_empty and db.session.scalar(db.select(User.id).limit(1)):
+        click.echo("database already has data; demo not loaded")
+        return
+    seed(echo=click.echo)
+    db.session.commit()
+    click.echo("Demo logins:")
+    for username, password, role in LOGINS:
+        click.echo(f"  {username:<10} / {password:<14} ({role})")
+
+
+def register_cli(app):
+    """Attach the command groups to the app."""
+    for command in (setup_command, users_cli, forms_cli, households_cli, demo_cli):
+        app.cli.add_command(command)

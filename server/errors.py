@@ -1,0 +1,115 @@
+"""The problem catalogue: every expected failure has a class, a status and a stable id."""
+from flask import jsonify
+from werkzeug.exceptions import HTTPException
+
+
+class Problem(Exception):
+    """Base problem; subclasses set http_status, problem and a default message."""
+
+    http_status = 400
+    problem = "request.invalid"
+    message = "The request is not valid."
+
+    def __init__(self, message: str | None = None, **details):
+        super().__init__(message or self.message)
+        self.message = message or self.message
+        self.details = details
+
+    def to_dict(self) -> dict:
+        body = {"status": self.http_status, "problem": self.problem, "message": self.message}
+        if self.details:
+            body["details"] = self.details
+        return body
+
+
+class BadRequest(Problem):
+    problem, message = "request.invalid", "The request is not valid."
+
+
+class ValidationFailed(Problem):
+    http_status, problem, message = 422, "request.validation", "Some fields are not valid."
+
+
+class Unauthenticated(Problem):
+    http_status, problem, message = 401, "auth.required", "Sign in or send a valid token."
+
+
+class BadCredentials(Problem):
+    http_status, problem, message = 401, "auth.bad_credentials", "Wrong username or password."
+
+
+class TokenInvalid(Problem):
+    http_status, problem, message = 403, "auth.token_invalid", "This token is not valid or was revoked."
+
+
+class Forbidden(Problem):
+    http_status, problem, message = 403, "auth.forbidden", "Your role may not do this."
+
+
+class NotFound(Problem):
+    http_status, problem, message = 404, "resource.not_found", "Not found."
+
+
+class Conflict(Problem):
+    http_status, problem, message = 409, "resource.conflict", "This conflicts with existing data."
+
+
+class TooLarge(Problem):
+    http_status, problem, message = 413, "request.too_large", "The request body is too large."
+
+
+class ImportRejected(Problem):
+    http_status, problem, message = 400, "import.rows_invalid", "Some rows are not valid; nothing was imported."
+
+
+class FormInvalid(Problem):
+    problem, message = "form.invalid", "The XLSForm could not be converted."
+
+
+class FormUnchanged(Problem):
+    http_status, problem, message = 409, "form.unchanged", "This form version is already published."
+
+
+class FormNotFound(NotFound):
+    problem, message = "form.not_found", "No such form or form version."
+
+
+class FormClosed(Problem):
+    http_status, problem, message = 409, "form.closed", "This form is closed and accepts no submissions."
+
+
+class SubmissionInvalid(Problem):
+    problem, message = "submission.invalid", "The submission could not be read."
+
+
+class SubmissionConflict(Problem):
+    http_status, problem, message = 409, "submission.conflict", "A different submission with this instanceID exists."
+
+
+class AttachmentMismatch(Problem):
+    problem, message = "attachment.mismatch", "The attachment does not match its declared hash or size."
+
+
+def problem_response(problem: Problem):
+    """Render a problem as a JSON response."""
+    response = jsonify(problem.to_dict())
+    response.status_code = problem.http_status
+    return response
+
+
+def register_error_handlers(app):
+    """JSON for API problems and HTTP errors; OpenRosa blueprints override with XML."""
+    app.register_error_handler(Problem, problem_response)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if exc.code and exc.code < 400:
+            return exc
+        data = getattr(exc, "data", None) or {}
+        body = {"status": exc.code, "problem": f"http.{exc.code}", "message": exc.description}
+        if data.get("messages"):
+            body["problem"] = "request.validation"
+            body["errors"] = data["messages"]
+        response = jsonify(body)
+        response.status_code = exc.code or 500
+        return response

@@ -1,0 +1,58 @@
+"""/api/v1/forms: list, detail with fields, XForm download, XLSForm upload."""
+from flask import Response, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ..auth.services import current_actor
+from ..errors import BadRequest
+from ..extensions import db
+from . import services
+from .schemas import FormDetailSchema, FormSchema, FormStateSchema, FormUploadArgsSchema
+
+blp = Blueprint("forms", __name__, url_prefix="/api/v1/forms", description="Forms (XLSForm -> XForm)")
+
+
+@blp.route("")
+class Forms(MethodView):
+    @blp.response(200, FormSchema(many=True))
+    def get(self):
+        """Published forms, each at its current version."""
+        current_actor()
+        return services.list_forms()
+
+    @blp.arguments(FormUploadArgsSchema, location="query")
+    @blp.response(201, FormSchema)
+    def post(self, args):
+        """Upload an XLSForm (.xlsx, multipart field `file`): a new form or a new version."""
+        upload = request.files.get("file")
+        if upload is None:
+            raise BadRequest("Send the XLSForm as multipart field 'file'.", field="file")
+        version = services.upload_xlsform(current_actor(), upload.read(), args.get("kind"))
+        db.session.commit()
+        return version
+
+
+@blp.route("/<form_id>")
+class FormById(MethodView):
+    @blp.response(200, FormDetailSchema)
+    def get(self, form_id):
+        """A form's current version with its fields (path, type, labels, choices, required)."""
+        current_actor()
+        return services.current_version(form_id)
+
+    @blp.arguments(FormStateSchema)
+    @blp.response(200, FormSchema)
+    def patch(self, data, form_id):
+        """Close a form to submissions, or open it again."""
+        services.set_state(current_actor(), services.get_form(form_id), data["state"])
+        db.session.commit()
+        return services.current_version(form_id)
+
+
+@blp.route("/<form_id>.xml", endpoint="form_xml")
+@blp.response(200, content_type="text/xml")
+def form_xml(form_id):
+    """The current XForm XML."""
+    current_actor()
+    version = services.current_version(form_id)
+    return Response(version.xml, content_type="text/xml; charset=utf-8")
