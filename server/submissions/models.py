@@ -61,6 +61,8 @@ class Submission(db.Model):
         Index("ix_submissions_area", "area_id", "kind", "captured_at"),
         Index("ix_submissions_kind_captured", "kind", "captured_at"),
         Index("ix_submissions_rated_cadre", "rated_cadre_id", "captured_at"),
+        Index("ix_submissions_captured", "captured_at", "id"),
+        Index("ix_submissions_replaces", "replaces_id"),
     )
 
 
