@@ -47,7 +47,12 @@ def create_user(username, password, role, area_code, display_name):
     area = find_by_code(area_code) if area_code else None
     if area_code and area is None:
         raise click.ClickException(f"Unknown area {area_code}")
-    create(username, password, role, area_id=area.id if area else None, display_name=display_name)
+    from .errors import Problem
+    try:
+        create(username, password, role, area_id=area.id if area else None, display_name=display_name)
+    except Problem as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from exc
     db.session.commit()
     click.echo(f"created {role} {username}")
 
@@ -72,21 +77,33 @@ def upload_form(path, kind):
 @click.option("--skip-errors", is_flag=True, help="Import the good rows and report the bad ones.")
 def import_households(path, skip_errors):
     """Import households from a CSV or XLSX file."""
+    from .errors import Problem
     from .households.importer import import_households as run
+    actor = _system_actor()
     with tqdm(total=0, unit="rows", desc="import") as bar:
         def progress(done, total):
             bar.total = total
             bar.n = done
             bar.refresh()
-        result = run(_system_actor(), path.name, path.read_bytes(), skip_errors=skip_errors, progress=progress)
-    for error in result["errors"][:50]:
-        click.echo(f"row {error['row']}: {error['field']}: {error['reason']}", err=True)
-    if result["errors"] and not skip_errors:
-        db.session.rollback()
-        raise click.ClickException(f"{len(result['errors'])} bad rows; nothing imported (use --skip-errors)")
+        try:
+            result = run(actor, path.name, path.read_bytes(), skip_errors=skip_errors, progress=progress)
+        except Problem as exc:
+            db.session.rollback()
+            _echo_row_errors(exc.details.get("errors", []))
+            hint = " (use --skip-errors to import the good rows)" if exc.details.get("errors") else ""
+            raise click.ClickException(exc.message + hint) from exc
+    _echo_row_errors(result["errors"])
     db.session.commit()
-    click.echo(f"created {result['created']}, updated {result['updated']}, linked {result['linked']}, "
+    click.echo(f"created {result['created']}, updated {result['updated']}, unchanged {result['unchanged']}, "
+               f"linked {result['linked']}, "
                f"skipped {result['skipped']}")
+
+
+def _echo_row_errors(errors: list[dict], limit: int = 50) -> None:
+    for error in errors[:limit]:
+        click.echo(f"row {error['row']}: {error['field']}: {error['reason']}", err=True)
+    if len(errors) > limit:
+        click.echo(f"... and {len(errors) - limit} more", err=True)
 
 
 @demo_cli.command("seed")

@@ -4,6 +4,8 @@ import itertools
 import os
 
 import pytest
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
 
@@ -62,9 +64,27 @@ def db(app):
         _db.session.remove()
 
 
+class FreshRequestClient(FlaskClient):
+    """A test client whose requests each start with an empty `g`, as in production.
+
+    The autouse `db` fixture keeps one app context open for the whole test, so without this the
+    signed-in actor and the Babel locale cached in `g` would leak from one request into the next."""
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            for name in list(vars(g)):
+                delattr(g, name)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    """The Flask client, fresh `g` per request."""
+    app.test_client_class = FreshRequestClient
+    try:
+        yield app.test_client()
+    finally:
+        app.test_client_class = None
 
 
 # ---- factories -------------------------------------------------------------

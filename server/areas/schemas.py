@@ -3,6 +3,22 @@ from marshmallow import Schema, fields, validate
 
 from .models import LEVELS
 
+#: ids are 32-bit on every database; a larger number is invalid input, not a database error
+MAX_ID = 2**31 - 1
+
+
+class Id(fields.Integer):
+    """A row id: a whole number in 1..MAX_ID (1.5 or 10**30 are invalid, not truncated or a 500)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("validate", validate.Range(1, MAX_ID))
+        super().__init__(**kwargs)
+
+    def _validated(self, value):
+        if isinstance(value, float) and not value.is_integer():
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
+
 
 class AreaSchema(Schema):
     id = fields.Integer()
@@ -18,7 +34,7 @@ class AreaCreateSchema(Schema):
     code = fields.String(required=True, validate=validate.Length(min=1, max=32))
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     level = fields.String(required=True, validate=validate.OneOf(LEVELS))
-    parent_id = fields.Integer(allow_none=True, load_default=None)
+    parent_id = Id(allow_none=True, load_default=None)
     boundary = fields.Dict(allow_none=True, load_default=None)
 
 
@@ -30,5 +46,5 @@ class AreaUpdateSchema(Schema):
 
 
 class AreaQueryArgsSchema(Schema):
-    parent_id = fields.Integer()
+    parent_id = Id()
     level = fields.String(validate=validate.OneOf(LEVELS))

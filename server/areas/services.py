@@ -4,6 +4,7 @@ from ..auth.services import require_role
 from ..errors import Conflict, NotFound
 from ..extensions import db
 from .models import Area
+from .schemas import MAX_ID
 
 
 def subtree_ids(area: Area | None):
@@ -35,7 +36,7 @@ def scoped_areas(actor):
 
 def get_in_scope(actor, area_id: int) -> Area:
     """The area, or 404 when it does not exist or lies outside the actor's scope."""
-    area = db.session.get(Area, area_id)
+    area = db.session.get(Area, area_id) if 0 < area_id <= MAX_ID else None
     if area is None or not can_see_area(actor, area):
         raise NotFound(f"No area {area_id} in your scope.")
     return area

@@ -1,5 +1,5 @@
 """/api/v1/devices (tokens), /api/v1/users and /api/v1/me."""
-from flask import current_app
+from flask import current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -14,6 +14,14 @@ users_blp = Blueprint("users", __name__, url_prefix="/api/v1", description="User
 
 def login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@blp.after_app_request
+def save_last_seen(response):
+    """A device that only reads (pull, form list) still updates its last-seen time."""
+    if g.pop("device_seen", False) and request.method in services.SAFE_METHODS and response.status_code < 400:
+        db.session.commit()
+    return response
 
 
 @blp.route("")

@@ -1,6 +1,7 @@
 """Shapes of users and devices on the API."""
 from marshmallow import Schema, fields, validate
 
+from ..areas.schemas import Id
 from .models import ROLES
 
 
@@ -13,7 +14,7 @@ class DeviceCreateSchema(Schema):
 class DeviceTokenSchema(Schema):
     device_id = fields.Integer()
     token = fields.String(metadata={"description": "Shown once; send as `Authorization: Bearer <token>`."})
-    user = fields.Nested(lambda: UserSchema(only=("id", "username", "display_name", "role", "area_id")))
+    user = fields.Nested(lambda: TokenUserSchema())
 
 
 class DeviceSchema(Schema):
@@ -36,11 +37,20 @@ class UserSchema(Schema):
     is_active = fields.Boolean()
 
 
+class TokenUserSchema(Schema):
+    """Who a new token belongs to."""
+    id = fields.Integer()
+    username = fields.String()
+    display_name = fields.String()
+    role = fields.String()
+    area_id = fields.Integer(allow_none=True)
+
+
 class UserCreateSchema(Schema):
     username = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.-]{2,64}$"))
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=200))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    area_id = fields.Integer(allow_none=True)
+    area_id = Id(allow_none=True)
     display_name = fields.String(load_default="", validate=validate.Length(max=100))
     phone = fields.String(allow_none=True, validate=validate.Length(max=32))
     is_party_member = fields.Boolean(load_default=False)

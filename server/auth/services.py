@@ -66,7 +66,7 @@ def issue_device(user: User, name: str) -> tuple[Device, str]:
 
 def revoke_device(actor: User, device_id: int) -> Device:
     """Revoke a token: its owner or an admin may."""
-    device = db.session.get(Device, device_id)
+    device = db.session.get(Device, device_id) if 0 < device_id <= 2**31 - 1 else None
     if device is None or (device.user_id != actor.id and actor.role != "admin"):
         raise NotFound("No such device.")
     if device.revoked_at is None:
@@ -85,19 +85,24 @@ def list_devices(actor: User) -> list[Device]:
 
 def device_for_token(token: str) -> Device:
     """The live device holding this token, or TokenInvalid (403, so clients do not prompt)."""
-    device = db.session.scalar(db.select(Device).filter_by(token_hash=hash_token(token or "")))
+    device = db.session.scalar(db.select(Device).options(db.joinedload(Device.user))
+                               .filter_by(token_hash=hash_token(token or "")))
     if device is None or device.revoked_at is not None or not device.user.is_active:
         raise TokenInvalid()
     now = utcnow()
     if device.last_seen_at is None or now - device.last_seen_at > timedelta(minutes=5):
         device.last_seen_at = now
+        g.device_seen = True  # committed after the request even when it only reads (auth.routes)
     return device
 
 
 def authenticate_request() -> None:
     """Resolve g.actor / g.device from a bearer token or the web session (once per request)."""
-    if "actor" in g:
+    # g outlives a request when an app context was pushed around several (tests, CLI): key on the request
+    current = request._get_current_object()
+    if g.get("auth_request") is current:
         return
+    g.auth_request = current
     g.actor, g.device, g.via_session = None, None, False
     header = request.headers.get("Authorization", "")
     if header[:7].lower() == "bearer ":
@@ -130,7 +135,9 @@ def require_role(actor: User, *roles: str) -> None:
 
 def login_session(user: User) -> None:
     """Start a web session for the user."""
+    kept = {key: session[key] for key in ("csrf_token", "lang") if key in session}
     session.clear()
+    session.update(kept)  # the sign-in page's CSRF token stays valid for the signed-in pages
     session["user_id"] = user.id
     session.permanent = True
 

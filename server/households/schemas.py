@@ -1,6 +1,7 @@
 """Shapes of households, assignments and visit policies on the API."""
 from marshmallow import Schema, fields, validate
 
+from ..areas.schemas import Id
 from .models import CATEGORIES, LOCATION_SOURCES
 
 Lat = lambda **kw: fields.Float(validate=validate.Range(-90, 90), allow_none=True, **kw)  # noqa: E731
@@ -28,7 +29,7 @@ class HouseholdSchema(Schema):
 
 class HouseholdCreateSchema(Schema):
     code = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    area_id = fields.Integer(required=True)
+    area_id = Id(required=True)
     address = fields.String(load_default="", validate=validate.Length(max=255))
     head_name = fields.String(load_default="", validate=validate.Length(max=100))
     phone = fields.String(allow_none=True, validate=validate.Length(max=32))
@@ -41,7 +42,7 @@ class HouseholdCreateSchema(Schema):
 
 class HouseholdUpdateSchema(HouseholdCreateSchema):
     code = fields.String(validate=validate.Length(min=1, max=64))
-    area_id = fields.Integer()
+    area_id = Id()
     address = fields.String(validate=validate.Length(max=255))
     head_name = fields.String(validate=validate.Length(max=100))
     category = fields.String(validate=validate.OneOf(CATEGORIES))
@@ -49,15 +50,15 @@ class HouseholdUpdateSchema(HouseholdCreateSchema):
 
 
 class HouseholdQueryArgsSchema(Schema):
-    area_id = fields.Integer()
+    area_id = Id()
     category = fields.String(validate=validate.OneOf(CATEGORIES))
-    cadre_id = fields.Integer()
+    cadre_id = Id()
     is_active = fields.Boolean()
     q = fields.String(validate=validate.Length(max=100))
 
 
 class AssignmentCreateSchema(Schema):
-    cadre_id = fields.Integer(required=True, allow_none=True,
+    cadre_id = Id(required=True, allow_none=True,
                               metadata={"description": "null unlinks the household"})
 
 
@@ -79,6 +80,7 @@ class ImportResultSchema(Schema):
     created = fields.Integer()
     updated = fields.Integer()
     linked = fields.Integer()
+    unchanged = fields.Integer(metadata={"description": "rows equal to the stored household (version kept)"})
     skipped = fields.Integer()
     errors = fields.List(fields.Dict())
 

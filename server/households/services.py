@@ -45,7 +45,7 @@ def can_see(actor, household: Household) -> bool:
 
 def get_in_scope(actor, household_id: int) -> Household:
     """The household, or 404 when it is missing or out of the actor's scope."""
-    household = db.session.get(Household, household_id)
+    household = db.session.get(Household, household_id) if 0 < household_id <= areas.MAX_ID else None
     if household is None or not can_see(actor, household):
         raise NotFound(f"No household {household_id} in your scope.")
     return household
@@ -68,9 +68,8 @@ def list_households(actor, *, area_id=None, category=None, q=None, cadre_id=None
     if cadre_id is not None:
         query = query.where(Household.id.in_(linked_household_ids(cadre_id)))
     if q:
-        like = f"%{q}%"
-        query = query.where(db.or_(Household.code.like(like), Household.head_name.like(like),
-                                   Household.address.like(like)))
+        query = query.where(db.or_(*(column.contains(q, autoescape=True)
+                                     for column in (Household.code, Household.head_name, Household.address))))
     return query
 
 
@@ -83,6 +82,8 @@ def create_household(actor, data: dict) -> Household:
     """Create a household in an area of the actor's scope."""
     require_role(actor, "admin", "manager")
     _check_area(actor, data["area_id"])
+    if (data.get("lat") is None) != (data.get("lon") is None):
+        raise ValidationFailed("Give lat and lon together.", field="lat")
     if find_by_code(data["code"]):
         raise Conflict(f"Household code {data['code']!r} exists.", field="code")
     household = Household(**{k: v for k, v in data.items() if k in EDITABLE})
@@ -101,7 +102,7 @@ def update_household(actor, household: Household, data: dict) -> Household:
         _check_area(actor, data["area_id"])
     if "code" in data and data["code"] != household.code and find_by_code(data["code"]):
         raise Conflict(f"Household code {data['code']!r} exists.", field="code")
-    if ("lat" in data) != ("lon" in data):
+    if ("lat" in data) != ("lon" in data) or (data.get("lat") is None) != (data.get("lon") is None):
         raise ValidationFailed("Give lat and lon together.", field="lat")
     for key, value in data.items():
         if key in EDITABLE:
@@ -126,7 +127,7 @@ def current_cadre_id(household_id: int) -> int | None:
 
 def get_cadre(actor, cadre_id: int) -> User:
     """A cadre the actor may link households to."""
-    cadre = db.session.get(User, cadre_id)
+    cadre = db.session.get(User, cadre_id) if 0 < cadre_id <= areas.MAX_ID else None
     if cadre is None or cadre.role != "cadre" or not cadre.is_active:
         raise NotFound(f"No cadre {cadre_id}.")
     if actor.role == "manager" and cadre.area is not None and not areas.in_subtree(cadre.area, actor.area):
