@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: run test deps dev-deps vendor fieldapp assets bench clean browser-deps
+.PHONY: run test deps dev-deps vendor fieldapp translations assets bench clean browser-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,23 @@ server/static/vendor/.built: node_modules/.installed
 
 vendor: server/static/vendor/.built
 
-assets: vendor
+# The cadres' offline app (Vite + @getodk/web-forms), built into server/static/fieldapp/.
+FIELDAPP_SRC := $(shell find fieldapp/src fieldapp/public fieldapp/index.html fieldapp/vite.config.js -type f 2>/dev/null)
+fieldapp/node_modules/.installed: fieldapp/package.json fieldapp/package-lock.json
+	cd fieldapp && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+server/static/fieldapp/.built: fieldapp/node_modules/.installed $(FIELDAPP_SRC)
+	cd fieldapp && npm run build --silent
+	touch $@
+
+fieldapp: server/static/fieldapp/.built
+
+# Interface translations (zh is the default language).
+translations: deps
+	$(BIN)/pybabel compile -q -d server/translations
+
+assets: vendor fieldapp translations
 
 run: deps assets
 	@mkdir -p instance
@@ -46,7 +62,11 @@ run: deps assets
 
 # Browser tests need Debian's chromium; installed here when we may (root), else they report why.
 browser-deps:
-	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "chromium missing: browser tests will fail (apt-get install chromium)"; }
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi wenquanyi; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
+	  else echo "chromium or fonts-wqy-microhei missing: browser tests need them (apt-get install chromium fonts-wqy-microhei)"; fi; \
+	fi
 
 test: dev-deps assets browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \

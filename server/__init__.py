@@ -48,7 +48,8 @@ def _optional_blueprints():
     """Packages that expose register(app) (device sync, coverage, ...), when present."""
     import importlib
     for name in ("sync.routes", "server.submissions.routes", "server.coverage.routes",
-                 "server.cases.routes", "server.satisfaction.routes", "server.exports.routes"):
+                 "server.cases.routes", "server.satisfaction.routes", "server.exports.routes",
+                 "server.scorecards.routes", "server.fieldapp.routes"):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
