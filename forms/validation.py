@@ -55,8 +55,11 @@ def parse_geopoint(value, path: str = "") -> dict | None:
     return {"lat": lat, "lon": lon, "altitude": altitude, "accuracy": accuracy}
 
 
-def _check_scope(fields, repeat, answers, prefix, errors):
-    """Check the answers of the top level (repeat=None) or of one repeat item."""
+def _check_scope(fields, repeat, answers, prefix, errors, known_relevant=None):
+    """Check the answers of the top level (repeat=None) or of one repeat item.
+
+    Inside a repeat item that was sent, the repeat's own condition held, so a field whose only
+    condition is the repeat's (known_relevant) is checked as required too."""
     base = f"{repeat}/" if repeat else ""
     scope = {f.path[len(base):]: f for f in fields if f.repeat == repeat}
     for key, value in answers.items():
@@ -73,7 +76,8 @@ def _check_scope(fields, repeat, answers, prefix, errors):
             if message:
                 errors.append({"path": where, "message": message})
     for key, field in scope.items():
-        if field.required and not field.relevant and _is_empty(answers.get(key)):
+        unconditional = not field.relevant or field.relevant == known_relevant
+        if field.required and unconditional and _is_empty(answers.get(key)):
             if field.type not in ("group", "repeat"):
                 errors.append({"path": f"{prefix}{key}", "message": "This answer is required."})
 
@@ -85,7 +89,7 @@ def _check_repeat(fields, field, value, where, errors):
         errors.append({"path": where, "message": "A repeat must be a list of objects."})
         return
     for index, item in enumerate(value):
-        _check_scope(fields, field.path, item, f"{where}[{index}]/", errors)
+        _check_scope(fields, field.path, item, f"{where}[{index}]/", errors, field.relevant)
 
 
 def _check_value(field, value) -> str | None:

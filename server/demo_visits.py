@@ -71,6 +71,7 @@ def send_visits(plan, rng) -> int:
                    "concerns": rng.choice(CONCERNS)}
         if rng.random() < 0.15:
             category, text, micro = rng.choice(DEMANDS)
+            answers["has_demands"] = "yes"
             answers["demands"] = [{"category": category, "text": text, "is_micro_wish": micro}]
         instance_id = f"uuid:{uuid.UUID(int=rng.getrandbits(128))}"
         xml = build_instance_xml(version.xml, answers, instance_id).decode()

@@ -113,3 +113,27 @@ def register_error_handlers(app):
         response = jsonify(body)
         response.status_code = exc.code or 500
         return response
+
+
+class CaseTransitionInvalid(Problem):
+    http_status, problem, message = 409, "case.transition_invalid", "This case cannot move to that status."
+
+
+class LinkGone(Problem):
+    http_status, problem, message = 410, "satisfaction.link_gone", "This link was already used, replaced or has expired."
+
+
+class PeriodInvalid(Problem):
+    http_status, problem, message = 422, "period.invalid", "The period is not valid."
+
+
+class SubmissionNotFound(NotFound):
+    problem, message = "submission.not_found", "No such submission."
+
+
+class HouseholdUnknown(Problem):
+    http_status, problem, message = 422, "submission.household_unknown", "The submission names no known household."
+
+
+class HouseholdForbidden(Problem):
+    http_status, problem, message = 403, "submission.household_forbidden", "You may not submit for this household."

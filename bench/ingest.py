@@ -1,0 +1,253 @@
+"""Ingest benchmark: OpenRosa submissions and JSON push batches against gunicorn.
+
+    .venv/bin/python bench/ingest.py [--n 2000] [--batches 40] [--workers 4] [--threads 2] [--seconds 120]
+
+Starts gunicorn (gthread workers, so clients keep their connections alive as ODK Collect's OkHttp
+does) on a free loopback port with a temporary SQLite database (or DATABASE_URL),
+seeds cadres and households through the app's services, posts N OpenRosa visit submissions
+with 1 and then 4 concurrent clients (requests, keep-alive), then JSON batches of 100, and
+prints submissions/s, p50/p95 latency and server CPU ms per submission (gunicorn processes,
+plus PostgreSQL backends of the bench database when DATABASE_URL is given). Bounded in count
+and in time.
+"""
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def seed(env, cadres=4, households=50):
+    """Areas, cadres with linked households and device tokens, through the app's services."""
+    os.environ.update(env)
+    from flask_migrate import upgrade
+
+    from server import create_app
+    from server.areas.services import create_area
+    from server.auth.services import create_user, issue_device
+    from server.extensions import db
+    from server.households.models import Household
+    from server.households.services import link_cadre
+    from server.surveys.services import publish_builtins
+
+    class System:
+        id, role, area = None, "admin", None
+    app = create_app()
+    run = uuid.uuid4().hex[:6]  # a reused DATABASE_URL gets fresh codes and usernames
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
+        publish_builtins()
+        county = create_area(System(), code=f"B{run}", name="县", level="county")
+        village = create_area(System(), code=f"B{run}-1", name="村", level="township", parent_id=county.id)
+        tokens = []
+        for c in range(cadres):
+            cadre = create_user(f"bench{run}{c}", "bench-pass", "cadre", area_id=village.id)
+            codes = []
+            for h in range(households):
+                hh = Household(code=f"B{run}{c:02d}-{h:04d}", area_id=village.id, head_name=f"户主{h}",
+                               address=f"{h}号", lat=29.29 + c * 0.001, lon=121.43, location_source="surveyed")
+                db.session.add(hh)
+                db.session.flush()
+                link_cadre(hh, cadre.id, actor=System())
+                codes.append((hh.id, hh.code))
+            _, token = issue_device(cadre, "bench")
+            tokens.append((token, codes, 29.29 + c * 0.001))
+        db.session.commit()
+        from server.surveys.services import current_version
+        xml = current_version("visit").xml
+    return tokens, xml
+
+
+def cpu_ms(pids) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+    return total * 1000.0 / TICK
+
+
+def server_pids(master: int, db_pids) -> list[int]:
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == master:
+                    children.append(int(entry.name))
+            except (FileNotFoundError, ProcessLookupError, IndexError):
+                pass
+    return [master, *children, *db_pids()]
+
+
+def run_phase(name, jobs, clients, send, pids, deadline, quiet=False):
+    """Run jobs over `clients` threads; print throughput, latency percentiles, server CPU per item."""
+    latencies, lock, errors = [], threading.Lock(), []
+    queue = list(jobs)
+    items = sum(count for count, _ in queue)
+
+    def worker():
+        session = requests.Session()
+        while time.monotonic() < deadline:
+            with lock:
+                if not queue:
+                    return
+                count, job = queue.pop()
+            started = time.perf_counter()
+            ok = send(session, job)
+            elapsed = time.perf_counter() - started
+            with lock:
+                latencies.append(elapsed)
+                if not ok:
+                    errors.append(ok)
+    before_cpu, before = cpu_ms(pids()), time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall, server = time.perf_counter() - before, cpu_ms(pids()) - before_cpu
+    done = items - sum(c for c, _ in queue)
+    if quiet:
+        return
+    latencies.sort()
+    p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000  # noqa: E731
+    print(f"{name:<28} clients={clients}  {done:>6} submissions in {wall:6.2f}s  {done / wall:8.1f}/s  "
+          f"p50 {p(0.5):6.1f} ms  p95 {p(0.95):6.1f} ms  server CPU {server / max(done, 1):5.2f} ms/submission"
+          f"  errors {len(errors)}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=2000, help="OpenRosa submissions per phase (max 20000)")
+    parser.add_argument("--batches", type=int, default=40, help="JSON batches of 100 per phase (max 400)")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=2, help="> 1: gthread workers (HTTP keep-alive); 1: sync")
+    parser.add_argument("--seconds", type=int, default=120, help="time limit per phase")
+    args = parser.parse_args()
+    n, batches = min(args.n, 20000), min(args.batches, 400)
+    tmp = tempfile.mkdtemp(prefix="lianhu-bench-")
+    env = {"LIANHU_INSTANCE": tmp, "ATTACHMENT_DIR": f"{tmp}/attachments", "LIANHU_ENV": "production",
+           "SECRET_KEY": "bench", "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/bench.db"}
+    db_pids = _postgres_pids(env["DATABASE_URL"])
+    tokens, form_xml = seed(env)
+    port = free_port()
+    gunicorn = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
+         *(["-k", "gthread", "--threads", str(args.threads)] if args.threads > 1 else []),
+         "--preload", "--log-level", "warning", "wsgi:app"],
+        cwd=ROOT, env={**os.environ, **env})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait(base)
+        pids = lambda: server_pids(gunicorn.pid, db_pids)  # noqa: E731
+        print(f"database: {env['DATABASE_URL'].split('://')[0]}, gunicorn workers: {args.workers}, "
+              f"threads: {args.threads}, "
+              f"cores: {os.cpu_count()}")
+        warm_up = [(1, x) for x in _instances(form_xml, tokens, 8 * args.workers, 4)]
+        run_phase("warm-up", warm_up, 4, _post_openrosa(base), pids, time.monotonic() + 60, quiet=True)
+        for clients in (1, 4):
+            jobs = [(1, x) for x in _instances(form_xml, tokens, n, clients)]
+            run_phase("OpenRosa POST submission", jobs, clients, _post_openrosa(base), pids,
+                      time.monotonic() + args.seconds)
+        for clients in (1, 4):
+            jobs = [(100, b) for b in _batches(tokens, batches)]
+            run_phase("JSON push (batches of 100)", jobs, clients, _post_json(base), pids,
+                      time.monotonic() + args.seconds)
+    finally:
+        gunicorn.terminate()
+        gunicorn.wait(timeout=30)
+
+
+def _wait(base):
+    for _ in range(100):
+        try:
+            requests.get(base + "/openrosa/formList", timeout=10)
+            return
+        except requests.RequestException:
+            time.sleep(0.1)
+    raise SystemExit("gunicorn did not start")
+
+
+def _instances(form_xml, tokens, n, clients):
+    from forms.answers import build_instance_xml
+    out = []
+    start = datetime.now(timezone(timedelta(hours=8))) - timedelta(hours=3)
+    for i in range(n):
+        token, codes, lat = tokens[i % len(tokens)]
+        when = (start + timedelta(seconds=i)).isoformat(timespec="milliseconds")
+        answers = {"start": when, "end": when, "household": codes[i % len(codes)][1],
+                   "location": f"{lat + 0.00005} 121.43 10 5", "visit_type": "routine", "concerns": "ok"}
+        if i % 10 == 0:  # one visit in ten records a resident demand (the cases hook opens a case)
+            answers["demands"] = [{"category": "medical", "text": "a doctor"}]
+        out.append((token, build_instance_xml(form_xml, answers, f"uuid:{uuid.uuid4()}")))
+    return out
+
+
+def _batches(tokens, count):
+    start = datetime.now(timezone.utc) - timedelta(hours=2)
+    out = []
+    for b in range(count):
+        token, codes, lat = tokens[b % len(tokens)]
+        items = [{"instance_id": f"uuid:{uuid.uuid4()}", "form_id": "visit", "household_id": codes[i % len(codes)][0],
+                  "captured_at": (start + timedelta(seconds=b * 100 + i)).isoformat(),
+                  "location": {"lat": lat, "lon": 121.43, "accuracy": 5},
+                  "answers": {"visit_type": "routine", "concerns": "ok"}} for i in range(100)]
+        out.append((token, {"submissions": items}))
+    return out
+
+
+def _post_openrosa(base):
+    def send(session, job):
+        token, xml = job
+        response = session.post(f"{base}/key/{token}/openrosa/submission",
+                                 files={"xml_submission_file": ("submission.xml", xml, "text/xml")},
+                                 headers={"X-OpenRosa-Version": "1.0"})
+        return response.status_code == 201
+    return send
+
+
+def _post_json(base):
+    def send(session, job):
+        token, body = job
+        response = session.post(f"{base}/api/v1/sync/push", json=body, headers={"Authorization": f"Bearer {token}"})
+        return response.status_code == 200 and all(r["status"] == "accepted" for r in response.json()["results"])
+    return send
+
+
+def _postgres_pids(url):
+    """PIDs of PostgreSQL backends serving the bench database (their CPU counts as server CPU)."""
+    if not url.startswith("postgres"):
+        return lambda: []
+    import psycopg
+    plain = url.replace("postgresql+psycopg://", "postgresql://")
+    dbname = plain.rsplit("/", 1)[1].split("?")[0]
+
+    def pids():
+        with psycopg.connect(plain) as conn:
+            return [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s "
+                                               "AND pid <> pg_backend_pid()", (dbname,))]
+    return pids
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""What ingest needs to know about a form version, parsed once per XForm md5 and cached."""
+from dataclasses import dataclass, field
+
+from lxml import etree
+from sqlalchemy import bindparam
+
+from forms import answers as answers_lib
+from forms.xform import form_info, parse_fields, parse_xform, primary_instance_root
+from server.errors import FormClosed, FormNotFound
+from server.extensions import db
+from server.surveys.models import Form, FormVersion
+
+MEDIA_TYPES = {"image", "audio", "video", "file"}
+_CACHE: dict[str, "FormSpec"] = {}
+_CACHE_MAX = 128
+
+
+@dataclass
+class VersionRow:
+    id: int
+    form_id: str
+    version: str
+    kind: str
+    md5: str
+
+
+@dataclass
+class FormSpec:
+    """A form's fields and the paths ingest reads, plus a cached instance template."""
+    md5: str
+    fields: tuple
+    media: list = field(default_factory=list)
+    has_repeats: bool = False
+    media_paths: dict = field(default_factory=dict)   # repeat path (or None) -> {relative name}
+    geopoint: str | None = None
+    time_paths: tuple = ()
+    household_path: str | None = None
+    _template: object = None
+    _repeats: frozenset = frozenset()
+    _nsmap: dict = field(default_factory=dict)
+
+    def media_names(self, answers: dict) -> list[str]:
+        """File names the answers name in media questions, in order, without repeats."""
+        names = []
+        for key in self.media_paths.get(None, ()):
+            if answers.get(key):
+                names.append(answers[key])
+        for repeat, keys in self.media_paths.items():
+            if repeat is None:
+                continue
+            items = answers.get(repeat) or []  # a top-level repeat's key is its path
+            for item in items if isinstance(items, list) else []:
+                names.extend(item[k] for k in keys if isinstance(item, dict) and item.get(k))
+        return list(dict.fromkeys(n.strip() for n in names if isinstance(n, str)))
+
+    def build_xml(self, answers: dict, instance_id: str, deprecated_id: str | None = None) -> bytes:
+        """forms.answers.build_instance_xml, with the XForm parsed once (same bytes out)."""
+        return etree.tostring(self.build_tree(answers, instance_id, deprecated_id), xml_declaration=True,
+                              encoding="UTF-8")
+
+    def flatten(self, root) -> dict:
+        """Answers of a built instance, as forms.answers.parse_instance would give them."""
+        out: dict = {}
+        answers_lib._flatten(root, "", "", self._repeats, out, top=True)
+        return out
+
+    def build_tree(self, answers: dict, instance_id: str, deprecated_id: str | None = None):
+        """The instance element build_xml serialises."""
+        template = self._template
+        root = etree.Element(etree.QName(template).localname, nsmap=self._nsmap)
+        for key, value in template.attrib.items():
+            root.set(key, value)
+        answers_lib._fill(template, root, "", "", answers, self._repeats)
+        meta = answers_lib._child(root, "meta")
+        if meta is None:
+            meta = etree.SubElement(root, "meta")
+        id_node = answers_lib._child(meta, "instanceID")
+        if id_node is None:
+            id_node = etree.Element("instanceID")
+            meta.insert(0, id_node)
+        id_node.text = instance_id
+        if deprecated_id:
+            old = answers_lib._child(meta, "deprecatedID")
+            if old is None:
+                old = etree.Element("deprecatedID")
+                id_node.addnext(old)
+            old.text = deprecated_id
+        return root
+
+
+def spec_for(row: VersionRow) -> FormSpec:
+    """The cached spec of a version (its XML is read only on a cache miss)."""
+    spec = _CACHE.get(row.md5)
+    if spec is None:
+        xml = db.session.scalar(db.select(FormVersion.xml).where(FormVersion.id == row.id))
+        spec = build_spec(row.md5, xml)
+        if len(_CACHE) >= _CACHE_MAX:
+            _CACHE.clear()
+        _CACHE[row.md5] = spec
+    return spec
+
+
+def build_spec(md5: str, xml: str) -> FormSpec:
+    fields = tuple(parse_fields(xml))
+    spec = FormSpec(md5=md5, fields=fields, media=form_info(xml)["media"])
+    spec.has_repeats = any(f.type == "repeat" for f in fields)
+    for f in fields:
+        if f.type in MEDIA_TYPES:
+            rel = f.path[len(f.repeat) + 1:] if f.repeat else f.path
+            spec.media_paths.setdefault(f.repeat, set()).add(rel)
+        elif f.type == "geopoint" and f.repeat is None and spec.geopoint is None:
+            spec.geopoint = f.path
+        elif f.path == "household" and f.repeat is None:
+            spec.household_path = f.path
+    spec.time_paths = tuple(f.path for t in ("end", "start") for f in fields if f.type == t and f.repeat is None)
+    html = parse_xform(xml)
+    spec._template = primary_instance_root(html)
+    spec._repeats = frozenset(f.path for f in fields if f.type == "repeat")
+    spec._nsmap = {p: uri for p, uri in html.nsmap.items() if p in answers_lib.SUBMISSION_PREFIXES}
+    return spec
+
+
+_VERSION_COLUMNS = (FormVersion.id, Form.form_id, FormVersion.version, Form.kind, FormVersion.md5, Form.state,
+                    FormVersion.state)
+#: built once: executing a prebuilt statement reuses its cache key and compiled SQL
+_BY_VERSION = (db.select(*_VERSION_COLUMNS).join(Form, Form.id == FormVersion.form_pk)
+               .where(Form.form_id == bindparam("form_id"), FormVersion.version == bindparam("version")))
+_CURRENT = (db.select(*_VERSION_COLUMNS).join(Form, Form.id == FormVersion.form_pk)
+            .where(Form.form_id == bindparam("form_id"), FormVersion.is_current.is_(True)))
+
+
+def find_version(form_id: str, version: str | None, *, closed_ok: bool = False) -> VersionRow:
+    """The version a submission names (current when none): 404 unknown, 409 closed."""
+    if version:
+        found = db.session.connection().execute(_BY_VERSION, {"form_id": form_id, "version": version}).first()
+    else:
+        found = db.session.connection().execute(_CURRENT, {"form_id": form_id}).first()
+    if found is None:
+        raise FormNotFound(f"No form {form_id!r} version {version!r}." if version else f"No form {form_id!r}.",
+                           form_id=form_id, version=version)
+    if not closed_ok and ("closed" in (found[5], found[6]) or found[6] == "draft"):
+        raise FormClosed(f"The form {form_id!r} is closed.", form_id=form_id)
+    return VersionRow(*found[:5])
