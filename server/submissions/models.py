@@ -61,6 +61,9 @@ class Submission(db.Model):
         Index("ix_submissions_area", "area_id", "kind", "captured_at"),
         Index("ix_submissions_kind_captured", "kind", "captured_at"),
         Index("ix_submissions_rated_cadre", "rated_cadre_id", "captured_at"),
+        #: covers coverage's scan of a period's visits (index-only: no table reads)
+        Index("ix_submissions_visit_period", "kind", "captured_at", "household_id", "submitter_id",
+              "geo_status", "review_state", "is_current"),
         Index("ix_submissions_captured", "captured_at", "id"),
         Index("ix_submissions_replaces", "replaces_id"),
     )

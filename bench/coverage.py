@@ -1,0 +1,339 @@
+"""Coverage benchmark: bulk-load a county with SQL, then time the API end to end (Flask test client).
+
+    .venv/bin/python bench/coverage.py                      # full size on SQLite (/tmp/lianhu-bench-coverage.db)
+    .venv/bin/python bench/coverage.py --households 20000 --villages 40 --cadres 400 --visits 100000   # quick
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/lianhu_bench_coverage .venv/bin/python bench/coverage.py
+
+Defaults: 1,000,000 households in 2,000 villages of 10 townships, 20,000 cadres, 5,000,000 visits over
+two years. The database is reused when it already holds a data set of that size (--reload to rebuild).
+Targets: full per-village and per-cadre coverage <= 1 s, one village or cadre <= 50 ms, map of 100,000
+households <= 0.5 s, CSV export of 1,000,000 submissions >= 50,000 rows/s with flat memory.
+"""
+import argparse
+import os
+import random
+import resource
+import statistics
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import text  # noqa: E402
+
+UTC = timezone.utc
+END = datetime(2026, 11, 20, tzinfo=UTC)  # the data set's last day (visits over the two years before)
+GEO = (("verified", 85), ("anchored", 5), ("far", 4), ("low_accuracy", 3), ("no_fix", 2), ("suspect", 1))
+CATEGORIES = (("ordinary", 80), ("low_income", 10), ("elderly_alone", 5), ("disabled", 3), ("left_behind", 2))
+SUBMISSION_COLUMNS = ("id", "instance_id", "form_version_id", "kind", "household_id", "area_id", "submitter_id",
+                      "source", "captured_at", "received_at", "lat", "lon", "altitude", "accuracy", "is_mock",
+                      "geo_status", "geo_distance_m", "answers", "content_hash", "review_state", "is_current",
+                      "is_self_rated")
+
+
+def weighted(pairs):
+    return [name for name, weight in pairs for _ in range(weight)]
+
+
+class Loader:
+    """Writes rows with executemany (SQLite) or COPY (PostgreSQL)."""
+
+    def __init__(self, engine):
+        self.engine, self.pg = engine, engine.dialect.name == "postgresql"
+
+    def stamp(self, moment):
+        if self.pg:
+            return moment.isoformat()
+        return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+    def put(self, table, columns, rows):
+        raw = self.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            if self.pg:
+                with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                marks = ", ".join("?" for _ in columns)
+                batch = []
+                for row in rows:
+                    batch.append(row)
+                    if len(batch) == 50_000:
+                        cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", batch)
+                        batch = []
+                if batch:
+                    cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", batch)
+            raw.commit()
+        finally:
+            raw.close()
+
+
+def load(app, args):
+    """Bulk-load areas, users, households, assignments and visits; returns nothing, prints timings."""
+    from server.extensions import db
+    from server.submissions.models import Submission
+    from server.surveys.services import current_version, publish_builtins
+
+    rng = random.Random(42)
+    engine = db.engine
+    loader = Loader(engine)
+    t0 = time.perf_counter()
+    publish_builtins()
+    db.session.commit()
+    form_version_id = current_version("visit").id
+    towns, villages = args.townships, args.villages
+    per_town = villages // towns
+    village_ids = list(range(towns + 2, towns + 2 + villages))
+    areas = [(1, None, "B", "基准县", "county", "/1/")]
+    areas += [(2 + t, 1, f"B-{t:02d}", f"镇{t}", "township", f"/1/{2 + t}/") for t in range(towns)]
+    for v, area_id in enumerate(village_ids):
+        town = 2 + min(v // per_town, towns - 1)
+        areas.append((area_id, town, f"B-{town - 2:02d}-{v:04d}", f"村{v}", "village", f"/1/{town}/{area_id}/"))
+    now = loader.stamp(END)
+    loader.put("areas", ("id", "parent_id", "code", "name", "level", "path", "created_at"),
+               (a + (now,) for a in areas))
+    hashed = "pbkdf2:sha256:1000$bench$0"
+    users = [(1, "bench-admin", "admin", None), (2, "bench-manager", "manager", 2)]
+    per_village = args.cadres // villages
+    cadre_ids = list(range(3, 3 + args.cadres))
+    users += [(c, f"bench-cadre-{c}", "cadre", village_ids[min(i // per_village, villages - 1)])
+              for i, c in enumerate(cadre_ids)]
+    loader.put("users", ("id", "username", "display_name", "password_hash", "role", "area_id", "is_party_member",
+                         "is_active", "created_at"),
+               ((u, name, name, hashed, role, area, False, True, now) for u, name, role, area in users))
+    n = args.households
+    per_hh_village = n // villages
+    village_of = [village_ids[min(h // per_hh_village, villages - 1)] for h in range(n)]
+    cadre_of = []
+    for h in range(n):
+        v = min(h // per_hh_village, villages - 1)
+        cadre_of.append(cadre_ids[min(v * per_village + (h % per_hh_village) % per_village, len(cadre_ids) - 1)])
+    categories = weighted(CATEGORIES)
+    coords = [(29.0 + rng.random() * 0.6, 121.2 + rng.random() * 0.6) for _ in range(n)]
+    print(f"  areas, users: {time.perf_counter() - t0:.1f}s", flush=True)
+
+    # visits, in capture order (as they arrive); a first pass finds each household's newest counted visit
+    geo = weighted(GEO)
+    start = END - timedelta(days=args.days)
+    last = [None] * n
+    per_day = args.visits / args.days
+
+    def visits(emit=True):
+        vr = random.Random(7)
+        sid = 0
+        for day in range(args.days):
+            base = start + timedelta(days=day)
+            count = int(per_day * (day + 1)) - int(per_day * day)
+            for moment in sorted(base + timedelta(seconds=vr.randrange(86400)) for _ in range(count)):
+                sid += 1
+                h = vr.randrange(n)
+                status = vr.choice(geo)
+                rejected = vr.random() < 0.01
+                current = vr.random() > 0.005
+                other = vr.random() >= 0.95
+                if not emit:
+                    if status in ("verified", "anchored") and not rejected and current:
+                        last[h] = moment
+                    continue
+                submitter = cadre_ids[sid % len(cadre_ids)] if other else cadre_of[h]
+                lat, lon = coords[h]
+                captured = loader.stamp(moment)
+                answers = ('{"household":"H%07d","location":"%.6f %.6f 0 %d","visit_type":"home",'
+                           '"people_met":"head spouse","concerns":"","demands":[]}' % (h + 1, lat, lon, 5))
+                yield (sid, f"uuid:bench-{sid}", form_version_id, "visit", h + 1, village_of[h], submitter,
+                       "openrosa", captured, captured, lat, lon, 10.0, 5.0, False, status, 12.5, answers, "x" * 64,
+                       "rejected" if rejected else "received", current, False)
+
+    for _ in visits(emit=False):
+        pass
+    t1 = time.perf_counter()
+    loader.put("households", ("id", "code", "area_id", "address", "head_name", "category", "lat", "lon",
+                              "location_source", "is_active", "version", "last_counted_visit_at", "created_at",
+                              "updated_at"),
+               ((h + 1, f"H{h + 1:07d}", village_of[h], f"{h % 300 + 1}号", f"户主{h + 1}", rng.choice(categories),
+                 coords[h][0], coords[h][1], "surveyed", rng.random() > 0.01, 1,
+                 loader.stamp(last[h]) if last[h] else None, now, now) for h in range(n)))
+    linked = loader.stamp(start - timedelta(days=30))
+    relinked = start + timedelta(days=args.days // 2)
+
+    def assignments():
+        aid = 0
+        for h in range(n):
+            aid += 1
+            if h % 50 == 0:  # 2% were relinked halfway: the old link is kept in history
+                other = cadre_ids[(cadre_of[h] - cadre_ids[0] + 1) % len(cadre_ids)]
+                yield (aid, h + 1, other, linked, loader.stamp(relinked))
+                aid += 1
+                yield (aid, h + 1, cadre_of[h], loader.stamp(relinked), None)
+            else:
+                yield (aid, h + 1, cadre_of[h], linked, None)
+    loader.put("assignments", ("id", "household_id", "cadre_id", "valid_from", "valid_to"), assignments())
+    print(f"  households and assignments: {time.perf_counter() - t1:.1f}s", flush=True)
+    with engine.begin() as conn:  # build the submission indexes after the load (faster)
+        for index in Submission.__table__.indexes:
+            conn.execute(text(f"DROP INDEX IF EXISTS {index.name}"))
+    t1 = time.perf_counter()
+    loader.put("submissions", SUBMISSION_COLUMNS, visits())
+    print(f"  {args.visits:,} visits: {time.perf_counter() - t1:.1f}s", flush=True)
+    with engine.begin() as conn:
+        for index in Submission.__table__.indexes:
+            index.create(conn)
+    print(f"  submission indexes: {time.perf_counter() - t1:.1f}s", flush=True)
+    with engine.begin() as conn:
+        if loader.pg:
+            for table in ("areas", "users", "households", "assignments", "submissions"):
+                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                  f"(SELECT max(id) FROM {table}))"))
+            conn.execute(text("ANALYZE"))
+        else:
+            conn.execute(text("PRAGMA analysis_limit=2000"))
+            conn.execute(text("ANALYZE"))
+    print(f"loaded in {time.perf_counter() - t0:.1f}s", flush=True)
+
+
+def timed(client, path, headers, repeat=3, stream=False):
+    """Best and median wall time of a GET (body read completely), status, body size, rows."""
+    times, size, lines = [], 0, 0
+    for _ in range(repeat):
+        t = time.perf_counter()
+        response = client.get(path, headers=headers, buffered=not stream)
+        size = lines = 0
+        for chunk in response.response:
+            size += len(chunk)
+            lines += chunk.count(b"\n") if isinstance(chunk, bytes) else chunk.count("\n")
+        response.close()
+        times.append(time.perf_counter() - t)
+        assert response.status_code == 200, (path, response.status_code, response.get_data()[:300])
+    return min(times), statistics.median(times), size, lines
+
+
+def report(name, target, best, median, extra=""):
+    verdict = "ok" if target is None or best <= target else "SLOW"
+    target_text = f"target <= {target * 1000:.0f} ms" if target else ""
+    print(f"{name:<48} best {best * 1000:8.1f} ms  median {median * 1000:8.1f} ms  {target_text:<20} {verdict} {extra}",
+          flush=True)
+
+
+def run(app, args):
+    from server.auth.models import User
+    from server.auth.services import issue_device
+    from server.extensions import db
+
+    client = app.test_client()
+    with app.app_context():
+        admin = db.session.get(User, 1)
+        _, token = issue_device(admin, "bench")
+        db.session.commit()
+        village = db.session.execute(text("SELECT min(id) FROM areas WHERE level = 'village'")).scalar()
+        cadre = db.session.execute(text("SELECT min(id) FROM users WHERE role = 'cadre'")).scalar()
+        sizes = dict(db.session.execute(text(
+            "SELECT a.id, count(*) FROM households h JOIN areas v ON v.id = h.area_id "
+            "JOIN areas a ON a.id = v.parent_id GROUP BY a.id")).all())
+    headers = {"Authorization": f"Bearer {token}"}
+    town = max(sizes, key=sizes.get)
+    q = args.period
+    print(f"\nperiod {q}; township {town} holds {sizes[town]:,} households\n", flush=True)
+    cases = [
+        ("coverage by area, county (townships)", f"/api/v1/coverage?period={q}&area=1", 1.0),
+        ("coverage per village, county", f"/api/v1/coverage?period={q}&area=1&level=village", 1.0),
+        ("coverage per cadre, county", f"/api/v1/coverage?period={q}&area=1&by=cadre", 1.0),
+        ("coverage, one village", f"/api/v1/coverage?period={q}&area={village}", 0.05),
+        ("coverage, one cadre", f"/api/v1/coverage?period={q}&by=cadre&cadre={cadre}", 0.05),
+        ("coverage per village, one township", f"/api/v1/coverage?period={q}&area={town}", None),
+        ("unvisited households, county, page 1", f"/api/v1/coverage/households?period={q}&status=unvisited", None),
+        ("overdue households, one village", f"/api/v1/coverage/households?period={q}&area={village}&status=overdue",
+         0.05),
+        (f"map GeoJSON, township ({sizes[town]:,} households)", f"/api/v1/coverage/map.geojson?period={q}&area={town}",
+         0.5),
+        ("coverage per village, county, current quarter", "/api/v1/coverage?area=1&level=village", 1.0),
+    ]
+    for name, path, target in cases:
+        best, median, size, _ = timed(client, path, headers, repeat=args.repeat)
+        report(name, target, best, median, f"({size / 1024:.0f} KiB)")
+
+    # CSV export of ~1M submissions: from/to chosen to hold export_rows visits
+    days = max(1, round(args.export_rows / (args.visits / args.days)))
+    last_day = (END - timedelta(days=1)).date()
+    first_day = last_day - timedelta(days=days - 1)
+    path = f"/api/v1/exports/submissions.csv?form=visit&from={first_day}&to={last_day}"
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    best, median, size, lines = timed(client, path, headers, repeat=1, stream=True)
+    grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss
+    rate = (lines - 1) / best
+    print(f"{'CSV export of submissions':<48} {lines - 1:,} rows in {best:.1f} s = {rate:,.0f} rows/s "
+          f"(target >= 50,000) {'ok' if rate >= 50_000 else 'SLOW'}; {size / 1e6:.0f} MB streamed; "
+          f"peak RSS grew {grown / 1024:.0f} MiB", flush=True)
+    path = f"/api/v1/exports/coverage.csv?period={q}&status=unvisited&area={town}"
+    best, median, size, lines = timed(client, path, headers, repeat=1, stream=True)
+    print(f"{'coverage CSV export, township unvisited':<48} {lines - 1:,} rows in {best:.2f} s", flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--households", type=int, default=1_000_000)
+    parser.add_argument("--villages", type=int, default=2_000)
+    parser.add_argument("--townships", type=int, default=10)
+    parser.add_argument("--cadres", type=int, default=20_000)
+    parser.add_argument("--visits", type=int, default=5_000_000)
+    parser.add_argument("--days", type=int, default=730)
+    parser.add_argument("--period", default="2026-Q3")
+    parser.add_argument("--export-rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--sqlite", default="/tmp/lianhu-bench-coverage.db")
+    parser.add_argument("--reload", action="store_true", help="rebuild the data set even if present")
+    parser.add_argument("--load-only", action="store_true", help="load the data set, time nothing")
+    args = parser.parse_args()
+    args.export_rows = min(args.export_rows, args.visits)
+
+    from flask_migrate import upgrade
+    from server import create_app
+    from server.config import Config, database_url
+    from server.extensions import db
+
+    url = os.environ.get("DATABASE_URL")
+    if url and "postgres" in url and url.rstrip("/").rsplit("/", 1)[-1] in ("test", "lianhu_ci", "postgres"):
+        sys.exit("Use a database of your own for the bench (it is dropped and rebuilt).")
+
+    class BenchConfig(Config):
+        SQLALCHEMY_DATABASE_URI = database_url(f"sqlite:///{args.sqlite}") if url else f"sqlite:///{args.sqlite}"
+        RATELIMIT_ENABLED = False
+        TESTING = True
+
+    app = create_app(BenchConfig)
+    with app.app_context():
+        engine = db.engine
+        print(f"database: {engine.dialect.name}; {args.households:,} households, {args.villages:,} villages, "
+              f"{args.cadres:,} cadres, {args.visits:,} visits over {args.days} days", flush=True)
+        present = 0
+        try:
+            present = db.session.execute(text("SELECT count(*) FROM households")).scalar()
+            visits = db.session.execute(text("SELECT max(id) FROM submissions")).scalar() or 0
+        except Exception:  # no schema yet
+            db.session.rollback()
+            visits = 0
+        if args.reload or present != args.households or visits != args.visits:
+            db.session.remove()
+            if engine.dialect.name == "postgresql":
+                with engine.begin() as conn:
+                    conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            else:
+                engine.dispose()
+                for suffix in ("", "-wal", "-shm"):
+                    Path(args.sqlite + suffix).unlink(missing_ok=True)
+            upgrade(directory=app.extensions["migrate"].directory)
+            load(app, args)
+        else:
+            print("reusing the loaded data set", flush=True)
+        if engine.dialect.name == "sqlite":
+            with engine.begin() as conn:
+                conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        db.session.remove()
+    if not args.load_only:
+        run(app, args)
+
+
+if __name__ == "__main__":
+    main()

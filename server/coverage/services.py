@@ -1,0 +1,224 @@
+"""Coverage reports by area and by cadre, household lists and the map, scoped to the acting user."""
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, text, true
+
+from ..areas import services as areas
+from ..areas.models import Area
+from ..auth.services import require_role
+from ..errors import ValidationFailed
+from ..extensions import db
+from ..households.models import Household
+from ..households.services import policy_days, scope_filter
+from ..models_base import utcnow
+from . import queries
+from .queries import H
+
+ROLES = ("admin", "manager", "cadre")
+STATUSES = ("visited", "unvisited", "overdue")
+
+
+def tune_for_reports() -> None:
+    """PostgreSQL: no JIT (its compile time exceeds these queries' run time) and room to hash a
+    county's visits in memory, for this transaction only."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL jit = off"))
+        db.session.execute(text("SET LOCAL work_mem = '64MB'"))
+
+
+def percent(visited: int, households: int) -> float | None:
+    """Coverage in percent with one decimal; None when there is nothing to cover."""
+    return round(100.0 * visited / households, 1) if households else None
+
+
+def _area(actor, area_id):
+    """The area asked for, else the actor's own (managers), else everything (admins, cadres)."""
+    if area_id is not None:
+        return areas.get_in_scope(actor, area_id)
+    return actor.area if actor.role == "manager" else None
+
+
+def _household_where(actor, area, *, scoped=True) -> list:
+    """Conditions on households: active, in the area's subtree, in the actor's scope."""
+    where = [H.c.is_active == true()]
+    if area is not None:
+        where.append(H.c.area_id.in_(areas.subtree_ids(area)))
+    scope = scope_filter(actor, select(H.c.id), H.c.id, H.c.area_id).whereclause if scoped else None
+    if scope is not None:
+        where.append(scope)
+    return where
+
+
+def _is_small(actor, area) -> bool:
+    """Whether to drive the query from the area's households (small) or from the period's visits."""
+    if actor.role == "cadre":
+        return True
+    if area is None:
+        return False
+    inside = db.session.scalar(select(func.count()).where(Area.path.startswith(area.path, autoescape=True)))
+    return inside * 4 <= db.session.scalar(select(func.count(Area.id)))
+
+
+def _numbers(row) -> dict:
+    households, visited = int(row.households), int(row.visited)
+    return {"households": households, "visited": visited, "coverage": percent(visited, households),
+            "overdue": int(row.overdue), "flagged": int(row.flagged)}
+
+
+def _total(rows: list[dict]) -> dict:
+    total = {k: sum(r[k] for r in rows) for k in ("households", "visited", "overdue", "flagged")}
+    total["coverage"] = percent(total["visited"], total["households"])
+    return total
+
+
+def area_ref(area) -> dict | None:
+    """An area as reports show it."""
+    return None if area is None else {"id": area.id, "code": area.code, "name": area.name, "level": area.level}
+
+
+def coverage_report(actor, period, *, area_id=None, by="area", level=None, cadre_id=None, now=None) -> dict:
+    """Coverage in a period: one row per child area (or per area of `level`), or per cadre, plus a total."""
+    require_role(actor, *ROLES)
+    now = now or utcnow()
+    area = _area(actor, area_id)
+    tune_for_reports()
+    if by == "cadre":
+        rows = _cadre_rows(actor, period, area, cadre_id, now)
+    else:
+        rows = _area_rows(actor, period, area, level, now)
+    return {**period.as_dict(), "by": by, "area": area_ref(area), "rows": rows, "total": _total(rows)}
+
+
+def _cadre_rows(actor, period, area, cadre_id, now) -> list[dict]:
+    if actor.role == "cadre":  # their own row, by the assignments in force at the period's end
+        cadre_id = actor.id
+    where = _household_where(actor, area, scoped=actor.role != "cadre")
+    query = queries.cadre_totals(period, now, where, _is_small(actor, area), cadre_id)
+    return [{"cadre": {"id": r.id, "username": r.username, "display_name": r.display_name}, **_numbers(r)}
+            for r in db.session.execute(query)]
+
+
+def _row_areas(actor, area, level) -> list:
+    query = select(Area.id, Area.code, Area.name, Area.level, Area.path).order_by(Area.path)
+    if level:
+        query = query.where(Area.level == level)
+        if area is not None:
+            query = query.where(Area.path.startswith(area.path, autoescape=True))
+    else:
+        query = query.where(Area.parent_id == area.id if area is not None else Area.parent_id.is_(None))
+    if actor.role == "manager":
+        query = query.where(Area.id.in_(areas.subtree_ids(actor.area)))
+    return db.session.execute(query).all()
+
+
+def _area_rows(actor, period, area, level, now) -> list[dict]:
+    """Per-area totals from SQL, rolled up the tree by path into the report's rows."""
+    where = _household_where(actor, area)
+    totals = db.session.execute(queries.area_totals(period, now, where, _is_small(actor, area))).all()
+    row_areas = _row_areas(actor, area, level)
+    by_id = {a.id: {"area": {"id": a.id, "code": a.code, "name": a.name, "level": a.level},
+                    "households": 0, "visited": 0, "overdue": 0, "flagged": 0} for a in row_areas}
+    direct = None
+    for t in totals:  # one per area holding households: a few thousand at most
+        bucket = next((by_id[int(i)] for i in t.path.strip("/").split("/") if int(i) in by_id), None)
+        if bucket is None:  # households above the rows' level, in the requested area itself
+            direct = direct or {"area": area_ref(area), "households": 0, "visited": 0, "overdue": 0, "flagged": 0}
+            bucket = direct
+        for k in ("households", "visited", "overdue", "flagged"):
+            bucket[k] += int(getattr(t, k))
+    rows = ([direct] if direct else []) + list(by_id.values())
+    if actor.role == "cadre":
+        rows = [r for r in rows if r["households"]]
+    for r in rows:
+        r["coverage"] = percent(r["visited"], r["households"])
+    return rows
+
+
+def coverage_households(actor, period, *, area_id=None, status=None, cadre_id=None, now=None):
+    """A select of households with their coverage status in the period (see queries.household_rows)."""
+    require_role(actor, *ROLES)
+    if status is not None and status not in STATUSES:
+        raise ValidationFailed(f"status must be one of {', '.join(STATUSES)}.", field="status")
+    area = _area(actor, area_id)
+    where = _household_where(actor, area)
+    return queries.household_rows(period, now or utcnow(), where, _is_small(actor, area),
+                                  status=status, cadre_id=cadre_id)
+
+
+def household_dicts(rows, now=None):
+    """Rows of coverage_households as API dicts (due date from the category's policy)."""
+    days, now = policy_days(), now or utcnow()
+    for r in rows:
+        last = r.last_counted_visit_at
+        if last is not None and last.tzinfo is None:
+            last = last.replace(tzinfo=now.tzinfo)
+        due = last + timedelta(days=days.get(r.category, days.get("ordinary", 90))) if last else None
+        status = "overdue" if r.overdue else ("visited" if r.visited else "unvisited")
+        yield {"id": r.id, "code": r.code, "label": " · ".join(p for p in (r.code, r.head_name, r.address) if p),
+               "head_name": r.head_name, "address": r.address, "category": r.category, "lat": r.lat, "lon": r.lon,
+               "area": {"id": r.area_id, "code": r.area_code, "name": r.area_name},
+               "cadre": ({"id": r.cadre_id, "username": r.cadre_username, "display_name": r.cadre_name}
+                         if r.cadre_id else None),
+               "last_visit_at": last, "due_at": due, "visited": bool(r.visited), "overdue": bool(r.overdue),
+               "flagged": int(r.flagged), "status": status}
+
+
+def page_households(actor, period, pagination_parameters, **filters) -> list[dict]:
+    """One page of coverage_households, counting the total for X-Pagination."""
+    query = coverage_households(actor, period, **filters)
+    tune_for_reports()
+    pagination_parameters.item_count = db.session.scalar(
+        select(func.count()).select_from(query.order_by(None).subquery()))
+    size = pagination_parameters.page_size
+    rows = db.session.execute(query.limit(size).offset((pagination_parameters.page - 1) * size))
+    return list(household_dicts(rows))
+
+
+def map_geojson(actor, period, *, area_id=None, now=None):
+    """The map as GeoJSON text chunks: a FeatureCollection of located households, built by the database."""
+    require_role(actor, *ROLES)
+    area = _area(actor, area_id)
+    query = queries.map_features(period, now or utcnow(), _household_where(actor, area), _is_small(actor, area))
+
+    def chunks():  # runs while the response streams: the query starts here, in its own transaction
+        yield '{"type":"FeatureCollection","features":['
+        separator = ""
+        tune_for_reports()
+        result = db.session.connection().execute(query.execution_options(yield_per=5000)).scalars()
+        for part in result.partitions():
+            yield separator + ",".join(part)
+            separator = ","
+        yield "]}"
+    return chunks()
+
+
+# ---- keeping households.last_counted_visit_at -------------------------------
+
+def is_counted(submission) -> bool:
+    """Whether a submission is a counted visit (period apart)."""
+    return (submission.kind == "visit" and submission.is_current is not False
+            and submission.review_state != "rejected"
+            and submission.geo_status in current_app.config["COUNTED_GEO_STATUSES"])
+
+
+def record_counted_visit(submission) -> bool:
+    """Ingest calls this for each new submission: a counted visit moves the household's last visit on."""
+    if submission.household_id is None or not is_counted(submission):
+        return False
+    db.session.execute(
+        db.update(Household).where(Household.id == submission.household_id,
+                                   db.or_(Household.last_counted_visit_at.is_(None),
+                                          Household.last_counted_visit_at < submission.captured_at))
+        .values(last_counted_visit_at=submission.captured_at))
+    return True
+
+
+def refresh_last_counted_visits(household_ids) -> None:
+    """Recompute households' last counted visit from their submissions (after a rejection or an edit)."""
+    S = queries.S
+    last = (select(func.max(S.c.captured_at))
+            .where(S.c.household_id == Household.id, S.c.kind == "visit", S.c.is_current == true(),
+                   queries.counted_clause()).scalar_subquery())
+    db.session.execute(db.update(Household).where(Household.id.in_(household_ids))
+                       .values(last_counted_visit_at=last).execution_options(synchronize_session="fetch"))

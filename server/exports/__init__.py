@@ -1,0 +1,1 @@
+"""Exports: coverage lists and submissions as streamed CSV, XLSX and GeoJSON."""

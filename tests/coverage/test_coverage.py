@@ -1,0 +1,162 @@
+"""Coverage by area and by cadre, household lists, and the map, on a seeded scenario."""
+import pytest
+
+from tests.coverage.scenario import NOW, seed
+
+
+@pytest.fixture
+def scenario(world, db, make_household, make_visit, monkeypatch):
+    monkeypatch.setattr("server.coverage.services.utcnow", lambda: NOW)
+    return seed(world, db, make_household, make_visit)
+
+
+def numbers(row):
+    return (row["households"], row["visited"], row["coverage"], row["overdue"], row["flagged"])
+
+
+def by_code(report):
+    return {row["area"]["code"]: numbers(row) for row in report["rows"]}
+
+
+def test_coverage_per_village_rolls_up_the_tree(client, scenario, token_for):
+    headers = token_for(scenario.admin)
+    report = client.get(f"/api/v1/coverage?period=2026-Q4&area={scenario.town.id}", headers=headers).json
+    assert by_code(report) == {"NH-SZ-01": (3, 2, 66.7, 2, 1), "NH-SZ-02": (2, 1, 50.0, 0, 1)}
+    assert numbers(report["total"]) == (5, 3, 60.0, 2, 2)
+    assert (report["from"], report["to"], report["period"]) == ("2026-10-01", "2026-12-31", "2026-Q4")
+    county = client.get(f"/api/v1/coverage?period=2026-Q4&area={scenario.county.id}", headers=headers).json
+    assert by_code(county) == {"NH-SZ": (5, 3, 60.0, 2, 2), "NH-CL": (1, 1, 100.0, 0, 0)}
+    assert numbers(county["total"]) == (6, 4, 66.7, 2, 2)
+
+
+def test_level_gives_one_row_per_village_of_the_county(client, scenario, token_for):
+    report = client.get(f"/api/v1/coverage?period=2026-Q4&area={scenario.county.id}&level=village",
+                        headers=token_for(scenario.admin)).json
+    assert by_code(report) == {"NH-SZ-01": (3, 2, 66.7, 2, 1), "NH-SZ-02": (2, 1, 50.0, 0, 1),
+                               "NH-CL-01": (1, 1, 100.0, 0, 0)}
+
+
+def test_period_boundaries_follow_the_local_time_zone(client, scenario, token_for):
+    report = client.get(f"/api/v1/coverage?period=2026-Q3&area={scenario.county.id}&level=village",
+                        headers=token_for(scenario.admin)).json
+    visited = {code: n[1] for code, n in by_code(report).items()}
+    assert visited == {"NH-SZ-01": 0, "NH-SZ-02": 1, "NH-CL-01": 0}
+    october = client.get(f"/api/v1/coverage?from=2026-10-01&to=2026-10-05&area={scenario.county.id}"
+                         "&level=village", headers=token_for(scenario.admin)).json
+    assert {code: n[1] for code, n in by_code(october).items()} == {"NH-SZ-01": 0, "NH-SZ-02": 1, "NH-CL-01": 1}
+
+
+def test_coverage_per_cadre_counts_their_own_visits_to_households_linked_at_period_end(client, scenario, token_for):
+    report = client.get("/api/v1/coverage?period=2026-Q4&by=cadre", headers=token_for(scenario.admin)).json
+    rows = {row["cadre"]["username"]: numbers(row) for row in report["rows"]}
+    assert rows == {"cadre01": (4, 2, 50.0, 2, 1), "cadre02": (1, 0, 0.0, 0, 1), "cadre03": (1, 1, 100.0, 0, 0)}
+    assert numbers(report["total"]) == (6, 3, 50.0, 2, 2)
+    before = client.get("/api/v1/coverage?period=2026-10&by=cadre", headers=token_for(scenario.admin)).json
+    rows = {row["cadre"]["username"]: numbers(row)[:3] for row in before["rows"]}
+    assert rows["cadre02"] == (2, 1, 50.0)  # in October h4 was still cadre02's
+
+
+def test_one_cadre_and_one_village(client, scenario, token_for):
+    headers = token_for(scenario.admin)
+    one = client.get(f"/api/v1/coverage?period=2026-Q4&by=cadre&cadre={scenario.cadre.id}", headers=headers).json
+    assert [numbers(r) for r in one["rows"]] == [(4, 2, 50.0, 2, 1)]
+    village = client.get(f"/api/v1/coverage?period=2026-Q4&area={scenario.v1.id}", headers=headers).json
+    assert numbers(village["total"]) == (3, 2, 66.7, 2, 1)
+
+
+def test_overdue_list_has_the_expected_households(client, scenario, token_for):
+    response = client.get("/api/v1/coverage/households?period=2026-Q4&status=overdue",
+                          headers=token_for(scenario.admin))
+    assert response.status_code == 200
+    rows = {r["code"]: r for r in response.json}
+    assert sorted(rows) == ["SZ01-002", "SZ01-003"]
+    low_income = rows["SZ01-003"]
+    assert low_income["due_at"].startswith("2026-11-09T02:00") and low_income["visited"] is True
+    assert rows["SZ01-002"]["flagged"] == 1 and rows["SZ01-002"]["cadre"]["username"] == "cadre01"
+    assert low_income["area"]["code"] == "NH-SZ-01" and low_income["label"].startswith("SZ01-003 · ")
+
+
+def test_unvisited_and_visited_lists_match_the_report(client, scenario, token_for):
+    headers = token_for(scenario.admin)
+    unvisited = client.get("/api/v1/coverage/households?period=2026-Q4&status=unvisited", headers=headers)
+    assert [r["code"] for r in unvisited.json] == ["SZ01-002", "SZ02-001"]
+    assert '"total": 2' in unvisited.headers["X-Pagination"].replace('"total":2', '"total": 2')
+    visited = client.get(f"/api/v1/coverage/households?period=2026-Q4&status=visited&area={scenario.town.id}",
+                         headers=headers)
+    assert [r["code"] for r in visited.json] == ["SZ01-001", "SZ01-003", "SZ02-002"]
+    mine = client.get(f"/api/v1/coverage/households?period=2026-Q4&status=unvisited&cadre={scenario.cadre.id}",
+                      headers=headers)
+    assert [r["code"] for r in mine.json] == ["SZ01-002", "SZ02-002"]  # h4 was visited, but not by cadre01
+
+
+def test_households_list_is_paginated(client, scenario, token_for):
+    response = client.get("/api/v1/coverage/households?period=2026-Q4&page=2&page_size=2",
+                          headers=token_for(scenario.admin))
+    assert [r["code"] for r in response.json] == ["SZ01-002", "SZ01-003"]
+    assert '"total_pages": 3' in response.headers["X-Pagination"].replace(":", ": ").replace(":  ", ": ")
+
+
+def test_map_colours_households_by_status(client, scenario, token_for):
+    response = client.get(f"/api/v1/coverage/map.geojson?period=2026-Q4&area={scenario.county.id}",
+                          headers=token_for(scenario.admin))
+    assert response.status_code == 200 and response.mimetype == "application/geo+json"
+    collection = response.get_json(force=True)
+    assert collection["type"] == "FeatureCollection"
+    status = {f["properties"]["code"]: f["properties"]["status"] for f in collection["features"]}
+    assert status == {"SZ01-001": "visited", "SZ01-002": "overdue", "SZ01-003": "overdue",
+                      "SZ02-001": "flagged", "SZ02-002": "visited", "CL01-001": "visited"}
+    h1 = next(f for f in collection["features"] if f["properties"]["code"] == "SZ01-001")
+    assert h1["geometry"] == {"type": "Point", "coordinates": [121.4301, 29.2901]}
+    assert h1["properties"]["cadre"] == scenario.cadre.display_name
+    assert h1["properties"]["last_visit"] == "2026-12-31T16:30:00Z"
+
+
+def test_cadre_sees_only_their_own_row_and_households(client, scenario, token_for):
+    headers = token_for(scenario.cadre)
+    report = client.get("/api/v1/coverage?period=2026-Q4&by=cadre", headers=headers).json
+    assert [(r["cadre"]["username"], numbers(r)) for r in report["rows"]] == [("cadre01", (4, 2, 50.0, 2, 1))]
+    listed = client.get("/api/v1/coverage/households?period=2026-Q4", headers=headers).json
+    assert sorted(r["code"] for r in listed) == ["SZ01-001", "SZ01-002", "SZ01-003", "SZ02-002"]
+    features = client.get("/api/v1/coverage/map.geojson?period=2026-Q4", headers=headers).get_json(force=True)
+    assert len(features["features"]) == 4
+
+
+def test_manager_never_sees_another_township(client, scenario, token_for):
+    headers = token_for(scenario.other_manager)
+    report = client.get("/api/v1/coverage?period=2026-Q4", headers=headers).json
+    assert report["area"]["code"] == "NH-CL" and numbers(report["total"]) == (1, 1, 100.0, 0, 0)
+    cadres = client.get("/api/v1/coverage?period=2026-Q4&by=cadre", headers=headers).json
+    assert [r["cadre"]["username"] for r in cadres["rows"]] == ["cadre03"]
+    assert client.get(f"/api/v1/coverage?area={scenario.town.id}", headers=headers).status_code == 404
+    listed = client.get("/api/v1/coverage/households?period=2026-Q4", headers=headers).json
+    assert [r["code"] for r in listed] == ["CL01-001"]
+    assert client.get(f"/api/v1/coverage/households?area={scenario.v1.id}", headers=headers).status_code == 404
+    features = client.get("/api/v1/coverage/map.geojson?period=2026-Q4", headers=headers).get_json(force=True)
+    assert [f["properties"]["code"] for f in features["features"]] == ["CL01-001"]
+    assert client.get(f"/api/v1/coverage/map.geojson?area={scenario.v2.id}", headers=headers).status_code == 404
+
+
+def test_village_manager_by_session(client, scenario):
+    with client.session_transaction() as session:  # signed in on the web (GETs need no CSRF header)
+        session["user_id"] = scenario.v2_manager.id
+    report = client.get("/api/v1/coverage?period=2026-Q4").json
+    assert report["area"]["code"] == "NH-SZ-02" and numbers(report["total"]) == (2, 1, 50.0, 0, 1)
+
+
+@pytest.mark.parametrize("query", ["period=2026-Q5", "period=yesterday", "from=2026-13-01",
+                                   "from=2026-02-01&to=2026-01-01", "period=2026&from=2026-01-01"])
+def test_bad_period_is_a_clear_422(client, scenario, token_for, query):
+    for path in ("/api/v1/coverage", "/api/v1/coverage/households", "/api/v1/coverage/map.geojson"):
+        response = client.get(f"{path}?{query}", headers=token_for(scenario.admin))
+        assert response.status_code == 422, response.data
+        assert response.json["problem"] == "period.invalid" and response.json["message"]
+
+
+def test_surveyor_and_anonymous_get_no_coverage(client, scenario, token_for):
+    assert client.get("/api/v1/coverage").status_code == 401
+    assert client.get("/api/v1/coverage", headers=token_for(scenario.surveyor)).status_code == 403
+
+
+def test_current_quarter_by_default(client, scenario, token_for):
+    report = client.get("/api/v1/coverage", headers=token_for(scenario.admin)).json
+    assert report["period"].count("-Q") == 1 and report["from"] <= report["to"]
