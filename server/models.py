@@ -4,5 +4,7 @@ from .audit.models import AuditEntry  # noqa: F401
 from .auth.models import Device, User  # noqa: F401
 from .cases.models import Case, CaseEvent  # noqa: F401
 from .households.models import Assignment, Household, VisitPolicy  # noqa: F401
+from .satisfaction.models import SatisfactionLink  # noqa: F401
+from .scorecards.models import ScorecardWeight  # noqa: F401
 from .submissions.models import Attachment, QuarantineItem, Submission  # noqa: F401
 from .surveys.models import Form, FormVersion  # noqa: F401

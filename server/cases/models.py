@@ -50,4 +50,6 @@ class CaseEvent(db.Model):
     from_status: Mapped[str | None] = mapped_column(String(16))
     to_status: Mapped[str | None] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
+    #: a reference to a photo of the result (attachment name or URL), given when resolving
+    photo: Mapped[str | None] = mapped_column(String(255))
     created_at = mapped_column(UtcDateTime, default=utcnow, nullable=False)

@@ -1,0 +1,298 @@
+"""Cases (诉求 / 微心愿): raised in visits or by hand, claimed, resolved, confirmed by the family."""
+from datetime import datetime, timedelta
+
+from flask import current_app
+
+from ..areas import services as areas
+from ..audit import services as audit
+from ..auth.models import User
+from ..auth.services import require_role
+from ..errors import CaseTransitionInvalid, Forbidden, NotFound, ValidationFailed
+from ..extensions import db
+from ..households import services as households
+from ..households.models import Household
+from ..models_base import utcnow
+from .models import Case, CaseEvent
+
+#: statuses in which a case still waits for work (and can be overdue)
+ACTIVE = ("open", "claimed", "reopened")
+#: status change -> the statuses it may start from
+TRANSITIONS = {
+    "claimed": ("open", "reopened"),
+    "resolved": ("claimed", "reopened"),
+    "confirmed": ("resolved",),
+    "reopened": ("resolved",),
+}
+YES = ("yes", "1", "true")
+#: category of the cases a 不满意 satisfaction answer opens for the area's manager
+FOLLOW_UP_CATEGORY = "satisfaction"
+
+
+def due_days(category: str, is_micro_wish: bool) -> int:
+    """Days to resolve: MICRO_WISH_DUE_DAYS for micro-wishes, else CASE_DUE_DAYS (an int or a dict by category)."""
+    config = current_app.config
+    if is_micro_wish:
+        return int(config.get("MICRO_WISH_DUE_DAYS", 30))
+    days = config.get("CASE_DUE_DAYS", 15)
+    if isinstance(days, dict):
+        return int(days.get(category, days.get("default", 15)))
+    return int(days)
+
+
+def _manager_of(area) -> User | None:
+    """The first active manager of the area or, failing that, of its nearest ancestor."""
+    ids = [int(p) for p in area.path.strip("/").split("/") if p]
+    for area_id in reversed(ids):
+        manager = db.session.scalar(
+            db.select(User).filter_by(role="manager", area_id=area_id, is_active=True).order_by(User.id).limit(1))
+        if manager is not None:
+            return manager
+    return None
+
+
+def open_case(actor, household: Household, *, text: str, category: str = "other", is_micro_wish=False,
+              assignee_id=None, due_at: datetime | None = None, raised_at: datetime | None = None,
+              submission=None, source_key: str | None = None, to_manager=False) -> Case:
+    """Open a case for a household; owner defaults to its cadre (or its area's manager)."""
+    if assignee_id is None:
+        if to_manager:
+            manager = _manager_of(household.area)
+            assignee_id = manager.id if manager else None
+        else:
+            assignee_id = households.current_cadre_id(household.id)
+    raised_at = raised_at or utcnow()
+    case = Case(household_id=household.id, area_id=household.area_id, category=category or "other",
+                text=text, is_micro_wish=bool(is_micro_wish), status="open", assignee_id=assignee_id,
+                due_at=due_at or raised_at + timedelta(days=due_days(category, is_micro_wish)),
+                submission_id=getattr(submission, "id", None), source_key=source_key,
+                created_by_id=getattr(actor, "id", actor))
+    db.session.add(case)
+    db.session.flush()
+    _event(actor, case, "create", None, "open")
+    return case
+
+
+def _event(actor, case: Case, action: str, from_status, to_status, note=None, photo=None, **details):
+    """Record a change: a CaseEvent, an audit entry, and the household marked changed for device pulls."""
+    actor_id = getattr(actor, "id", actor)
+    if case.category != FOLLOW_UP_CATEGORY:
+        db.session.execute(db.update(Household).where(Household.id == case.household_id)
+                           .values(updated_at=utcnow()).execution_options(synchronize_session=False))
+    db.session.add(CaseEvent(case_id=case.id, actor_id=actor_id, action=action, from_status=from_status,
+                             to_status=to_status, note=note, photo=photo))
+    audit.record(actor_id, f"case.{action}", "case", case.id, from_status=from_status, to_status=to_status,
+                 **details)
+
+
+def root_instance_id(submission) -> str:
+    """The instanceID of the first version of an edited chain (meta/deprecatedID links)."""
+    from ..submissions.models import Submission
+    current, seen = submission, set()
+    while current.replaces_id is not None and current.replaces_id not in seen:
+        seen.add(current.replaces_id)
+        previous = db.session.get(Submission, current.replaces_id)
+        if previous is None:
+            break
+        current = previous
+    return current.instance_id
+
+
+def cases_from_submission(submission) -> list[Case]:
+    """Ingest hook: a visit's demands become cases (once per item), its answer confirms or reopens cases."""
+    if submission.kind != "visit" or submission.household_id is None:
+        return []
+    household = db.session.get(Household, submission.household_id)
+    answers = submission.answers or {}
+    confirm_by_visit(submission, household, answers.get("cases_confirmed"))
+    demands = answers.get("demands") or []
+    if isinstance(demands, dict):
+        demands = [demands]
+    root = root_instance_id(submission)
+    keys = [f"{root}#{index}" for index in range(len(demands))]
+    existing = set(db.session.scalars(db.select(Case.source_key).where(Case.source_key.in_(keys)))) if keys else set()
+    created = []
+    for key, item in zip(keys, demands):
+        if key in existing or not isinstance(item, dict) or not str(item.get("text") or "").strip():
+            continue
+        created.append(open_case(submission.submitter_id, household, text=str(item["text"]).strip(),
+                                 category=str(item.get("category") or "other")[:32],
+                                 is_micro_wish=str(item.get("is_micro_wish", "")).lower() in YES,
+                                 raised_at=submission.captured_at, submission=submission, source_key=key))
+    return created
+
+
+def confirm_by_visit(submission, household: Household, answer) -> list[Case]:
+    """A visit's `cases_confirmed` answer: yes confirms the household's resolved cases, no reopens them."""
+    answer = str(answer or "").lower()
+    if answer not in ("yes", "no"):
+        return []
+    to_status = "confirmed" if answer == "yes" else "reopened"
+    cases = db.session.scalars(db.select(Case).where(
+        Case.household_id == household.id, Case.status == "resolved",
+        Case.resolved_at <= submission.captured_at)).all()
+    for case in cases:
+        _move(submission.submitter_id, case, to_status, note=f"visit {submission.instance_id}")
+    return cases
+
+
+def _move(actor, case: Case, to_status: str, note=None, photo=None) -> Case:
+    """Change status (checked against TRANSITIONS), stamp times, record the event."""
+    allowed_from = TRANSITIONS.get(to_status)
+    if allowed_from is None or case.status not in allowed_from:
+        moves = sorted(s for s, starts in TRANSITIONS.items() if case.status in starts)
+        raise CaseTransitionInvalid(f"This case is {case.status} and cannot become {to_status}; "
+                                    f"it can become: {', '.join(moves) or 'nothing (final)'}.",
+                                    status=case.status, requested=to_status, allowed=moves)
+    from_status, now = case.status, utcnow()
+    case.status = to_status
+    if to_status == "claimed":
+        case.claimed_by_id = getattr(actor, "id", actor)
+        case.assignee_id = case.assignee_id or case.claimed_by_id
+    elif to_status == "resolved":
+        case.resolved_at, case.confirmed_at = now, None
+    elif to_status == "confirmed":
+        case.confirmed_at = now
+    _event(actor, case, {"claimed": "claim", "resolved": "resolve", "confirmed": "confirm",
+                         "reopened": "reopen"}[to_status], from_status, to_status, note, photo)
+    return case
+
+
+# ---- reads -------------------------------------------------------------------
+
+def visible_cases(actor):
+    """A select of the cases the actor may see (scope, plus open micro-wishes for party members)."""
+    query = db.select(Case)
+    if actor.role == "admin":
+        return query
+    if actor.role == "manager":
+        condition = Case.area_id.in_(areas.subtree_ids(actor.area))
+    elif actor.role == "cadre":
+        # follow-ups of 不满意 answers stay hidden from the rated cadre (they would reveal the answer)
+        condition = db.or_(db.and_(Case.household_id.in_(households.linked_household_ids(actor.id)),
+                                   Case.category != FOLLOW_UP_CATEGORY),
+                           Case.assignee_id == actor.id)
+    else:
+        condition = db.false()
+    condition = db.or_(condition, Case.claimed_by_id == actor.id)
+    if actor.is_party_member:
+        condition = db.or_(condition, db.and_(Case.is_micro_wish.is_(True), Case.status.in_(("open", "reopened")),
+                                              Case.area_id.in_(areas.subtree_ids(actor.area))))
+    return query.where(condition)
+
+
+def list_cases(actor, *, status=None, overdue=None, area_id=None, owner_id=None, category=None,
+               household_id=None, is_micro_wish=None):
+    """A select of visible cases, filtered; overdue first, then by due date."""
+    query = visible_cases(actor)
+    now = utcnow()
+    is_overdue = db.and_(Case.status.in_(ACTIVE), Case.due_at < now)
+    if status:
+        query = query.where(Case.status == status)
+    if overdue is True:
+        query = query.where(is_overdue)
+    elif overdue is False:
+        query = query.where(db.not_(is_overdue))
+    if area_id is not None:
+        query = query.where(Case.area_id.in_(areas.subtree_ids(areas.get_in_scope(actor, area_id))))
+    if owner_id is not None:
+        query = query.where(Case.assignee_id == owner_id)
+    if category:
+        query = query.where(Case.category == category)
+    if household_id is not None:
+        query = query.where(Case.household_id == household_id)
+    if is_micro_wish is not None:
+        query = query.where(Case.is_micro_wish.is_(is_micro_wish))
+    overdue_first = db.case((is_overdue, 0), else_=1)
+    return query.options(db.selectinload(Case.household)).order_by(overdue_first, Case.due_at, Case.id)
+
+
+def count_cases_by_status(actor, **filters) -> dict:
+    """{status: count} of the visible cases matching the other filters (status and overdue left out), and
+    "overdue": how many of them are past due."""
+    filters = {k: v for k, v in filters.items() if k not in ("status", "overdue")}
+    listed = list_cases(actor, **filters).order_by(None).subquery()
+    late = db.case((db.and_(listed.c.status.in_(ACTIVE), listed.c.due_at < utcnow()), 1), else_=0)
+    rows = db.session.execute(db.select(listed.c.status, db.func.count(), db.func.sum(late))
+                              .group_by(listed.c.status)).all()
+    return {**{status: n for status, n, _ in rows}, "overdue": sum(int(n or 0) for _, _, n in rows)}
+
+
+def get_case(actor, case_id: int) -> Case:
+    """A visible case, or 404."""
+    case = db.session.scalar(visible_cases(actor).where(Case.id == case_id))
+    if case is None:
+        raise NotFound(f"No case {case_id} in your scope.")
+    return case
+
+
+# ---- writes ------------------------------------------------------------------
+
+def create_case(actor, data: dict) -> Case:
+    """Managers open a case by hand for a household in their scope."""
+    require_role(actor, "admin", "manager")
+    household = households.get_in_scope(actor, data["household_id"])
+    assignee_id = data.get("assignee_id")
+    if assignee_id is not None:
+        _check_assignee(actor, assignee_id)
+    return open_case(actor, household, text=data["text"], category=data.get("category") or "other",
+                     is_micro_wish=data.get("is_micro_wish", False), assignee_id=assignee_id,
+                     due_at=data.get("due_at"))
+
+
+def _check_assignee(actor, user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_active or user.role not in ("cadre", "manager", "admin"):
+        raise ValidationFailed(f"No active cadre or manager {user_id}.", field="assignee_id")
+    if actor.role != "admin" and (user.area is None or not areas.in_subtree(user.area, actor.area)):
+        raise ValidationFailed(f"User {user_id} is not in your scope.", field="assignee_id")
+    return user
+
+
+def _is_manager_of(actor, case: Case) -> bool:
+    if actor.role == "admin":
+        return True
+    return actor.role == "manager" and db.session.scalar(
+        db.select(Case.id).where(Case.id == case.id, Case.area_id.in_(areas.subtree_ids(actor.area)))) is not None
+
+
+def _may_move(actor, case: Case, to_status: str) -> bool:
+    if _is_manager_of(actor, case):
+        return True
+    if to_status == "claimed":
+        return case.assignee_id == actor.id or (case.is_micro_wish and actor.is_party_member)
+    if to_status == "resolved":
+        return actor.id in (case.assignee_id, case.claimed_by_id)
+    return False  # confirming and reopening: managers, or the family's answer at a visit
+
+
+def update_case(actor, case: Case, data: dict) -> Case:
+    """Reassign (managers), edit due date/text (managers), or move the status (who may depends on the move)."""
+    manager_fields = [k for k in ("assignee_id", "due_at", "text", "category") if k in data]
+    if manager_fields:
+        if not _is_manager_of(actor, case):
+            raise Forbidden("Only managers reassign or edit cases.")
+        if "assignee_id" in data and data["assignee_id"] != case.assignee_id:
+            _check_assignee(actor, data["assignee_id"])
+            previous, case.assignee_id = case.assignee_id, data["assignee_id"]
+            _event(actor, case, "reassign", case.status, case.status, data.get("note"),
+                   previous=previous, assignee_id=case.assignee_id)
+        edits = {k: data[k] for k in ("due_at", "text", "category") if k in data}
+        if edits:
+            for key, value in edits.items():
+                setattr(case, key, value)
+            _event(actor, case, "edit", case.status, case.status, fields=sorted(edits))
+    if data.get("status"):
+        if not _may_move(actor, case, data["status"]):
+            raise Forbidden(f"You may not move this case to {data['status']}.")
+        _move(actor, case, data["status"], data.get("note"), data.get("photo"))
+    elif "note" in data and not manager_fields:
+        _event(actor, case, "note", case.status, case.status, data["note"])
+    db.session.flush()
+    return case
+
+
+def pending_case_counts(household_ids):
+    """A select of (household_id, number of resolved-but-unconfirmed cases), for households.csv."""
+    return (db.select(Case.household_id, db.func.count(Case.id))
+            .where(Case.status == "resolved", Case.household_id.in_(household_ids))
+            .group_by(Case.household_id))

@@ -1,0 +1,161 @@
+"""Server-rendered pages: the resident's one-time survey (/s/<token>) and the printable QR sheet."""
+import csv
+import io
+
+import qrcode
+import qrcode.image.svg
+from flask import (Blueprint, Response, abort, current_app, g, jsonify, redirect, render_template, request,
+                   url_for)
+from flask_babel import get_locale, gettext as _
+
+from ..areas import services as areas
+from ..auth import services as auth
+from ..errors import LinkGone, NotFound, Problem, ValidationFailed
+from ..extensions import csrf, db
+from ..households.models import Household
+from . import services
+
+bp = Blueprint("satisfaction_pages", __name__)
+CHART_ROWS = 30  # bars in the page's chart; the table lists every row
+
+
+def _label(labels: dict) -> str:
+    lang = str(get_locale() or "zh")
+    return labels.get(lang) or labels.get("zh") or next(iter(labels.values()), "")
+
+
+def _form_page(link, values=None, errors=None, status=200):
+    _, questions = services.resident_questions()
+    household = db.session.get(Household, link.household_id)
+    shown = [{"name": f.path, "type": f.type, "label": _label(f.labels), "required": f.required,
+              "choices": [{"name": c["name"], "label": _label(c["labels"])} for c in (f.choices or [])]}
+             for f in questions]
+    labels = {q["name"]: q["label"] for q in shown}
+    problems = [{"label": labels.get(e.get("path"), e.get("path")), "message": e.get("message")} for e in errors or []]
+    return render_template("satisfaction/resident.html", questions=shown, household=household, link=link,
+                           values=values or {}, errors=problems), status
+
+
+@bp.route("/s/<token>", methods=["GET", "POST"])
+@csrf.exempt
+def resident(token):
+    """A resident's one-time survey: the form, then thanks; used, replaced or expired links get 410."""
+    try:
+        link = services.check_usable(services.find_link(token))
+        if request.method == "GET":
+            return _form_page(link)
+        services.submit_resident_answer(token, request.form)
+        db.session.commit()
+    except NotFound:
+        db.session.rollback()
+        return render_template("satisfaction/gone.html", title=_("Invalid link"), reason="invalid"), 404
+    except LinkGone as exc:
+        db.session.rollback()
+        used = exc.details.get("reason") == "used"
+        return render_template("satisfaction/gone.html", title=_("Already answered") if used else
+                               _("Link no longer valid"), reason=exc.details.get("reason")), 410
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return _form_page(link, request.form, exc.details.get("errors"), 422)
+    return render_template("satisfaction/thanks.html"), 201
+
+
+@bp.route("/s/<token>/form.xml")
+def resident_form_xml(token):
+    """The satisfaction XForm, for the field app's form engine in resident mode."""
+    services.check_usable(services.find_link(token))
+    version, _ = services.resident_questions()
+    return Response(version.xml, mimetype="text/xml")
+
+
+@bp.route("/s/<token>/households.csv")
+def resident_households_csv(token):
+    """The form's households.csv for this link: just the link's household."""
+    link = services.check_usable(services.find_link(token))
+    household = db.session.get(Household, link.household_id)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([["name", "label"], [household.code, household.code]])
+    return Response(out.getvalue(), mimetype="text/csv")
+
+
+@bp.route("/s/<token>/submission", methods=["POST"])
+@csrf.exempt
+def resident_submission(token):
+    """A resident's answer as instance XML (multipart `xml_submission_file` or a raw XML body): 201, or a problem."""
+    upload = request.files.get("xml_submission_file")
+    xml = upload.read() if upload is not None else request.get_data()
+    submission = services.submit_resident_xml(token, xml)
+    db.session.commit()
+    return jsonify({"status": "accepted", "instance_id": submission.instance_id}), 201
+
+
+def _manager():
+    """The signed-in web user (None when signed out); 403 unless a manager or admin."""
+    auth.authenticate_request()
+    user = g.actor if g.via_session else None
+    if user is not None and user.role not in ("admin", "manager"):
+        abort(403)
+    return user
+
+
+def qr_svg(text: str) -> str:
+    """An inline SVG QR code."""
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    svg = buffer.getvalue().decode("utf-8")
+    return svg[svg.index("<svg"):]
+
+
+@bp.route("/satisfaction/sheet", methods=["GET", "POST"])
+def sheet():
+    """GET: choose/confirm an area and period; POST: issue new links and show the printable A4 sheet."""
+    user = _manager()
+    if user is None:
+        return redirect(url_for("web.login", next=request.full_path))
+    args = request.form if request.method == "POST" else request.args
+    try:
+        area = areas.get_in_scope(user, int(args.get("area", "")))
+        period = services.period_of(args.get("period", ""))
+    except (ValueError, Problem) as exc:
+        return render_template("satisfaction/sheet_confirm.html", user=user, area=None, period=args.get("period"),
+                               error=getattr(exc, "message", _("Choose a village and a period.")),
+                               households=0), 400
+    if request.method == "GET":
+        count = db.session.scalar(db.select(db.func.count(Household.id)).where(
+            Household.area_id.in_(areas.subtree_ids(area)), Household.is_active.is_(True)))
+        return render_template("satisfaction/sheet_confirm.html", user=user, area=area, period=period.label,
+                               households=count, error=None)
+    try:
+        issued = services.issue_links(user, area.id, period.label)
+    except Problem as exc:
+        return render_template("satisfaction/sheet_confirm.html", user=user, area=area, period=period.label,
+                               households=0, error=exc.message), exc.http_status
+    db.session.commit()
+    base = (current_app.config.get("PUBLIC_BASE_URL") or request.url_root).rstrip("/")
+    cards = [dict(link, url=f"{base}{link['path']}", qr=qr_svg(f"{base}{link['path']}")) for link in issued["links"]]
+    return render_template("satisfaction/sheet.html", area=area, period=period.label, cards=cards,
+                           last_day=period.last_day, already_answered=issued["already_answered"])
+
+
+@bp.route("/satisfaction")
+def summary_page():
+    """Satisfaction by cadre (ranked) or by area for a period, with the trend; links to the QR sheet."""
+    from . import queries
+    user = _manager()
+    if user is None:
+        return redirect(url_for("web.login", next=request.full_path))
+    by = "area" if request.args.get("by") == "area" else "cadre"
+    area = request.args.get("area", "")
+    try:
+        report = queries.summarize(user, period_key=request.args.get("period") or None,
+                                   area_id=int(area) if area.isdigit() else None, by=by)
+    except Problem as exc:
+        return render_template("satisfaction/summary.html", user=user, report=None, error=exc.message,
+                               by=by, ranking=[], min_n=queries.MIN_CADRE_N, chart_rows=CHART_ROWS), exc.http_status
+    ranking = []
+    if by == "cadre":
+        report["rows"].sort(key=lambda r: (-(r["share_satisfied"] or 0), -r["responses"]))
+        ranking = [r for r in report["rows"] if r["responses"] >= queries.MIN_CADRE_N][:10]
+    return render_template("satisfaction/summary.html", user=user, report=report, error=None, by=by,
+                           ranking=ranking, min_n=queries.MIN_CADRE_N, chart_rows=CHART_ROWS)

@@ -1,0 +1,71 @@
+"""/api/v1/satisfaction: links, aggregates, individual answers (managers); plus the resident and sheet pages."""
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ..auth.services import current_actor
+from ..extensions import api, csrf, db
+from ..pagination import page_of
+from . import queries, services
+from .schemas import (AnswerSchema, AnswersArgsSchema, LinksIssuedSchema, LinksIssueSchema, SummaryArgsSchema,
+                      SummarySchema)
+
+blp = Blueprint("satisfaction", __name__, url_prefix="/api/v1/satisfaction",
+                description="Residents rate their cadre (群众考干部)")
+
+
+@blp.route("")
+class Summary(MethodView):
+    @blp.arguments(SummaryArgsSchema, location="query")
+    @blp.response(200, SummarySchema)
+    def get(self, args):
+        """Aggregates by area or cadre, with the trend; a cadre gets only their own, from 5 responses."""
+        return queries.summarize(current_actor(), period_key=args.get("period"), area_id=args.get("area"),
+                                 by=args["by"])
+
+
+@blp.route("/links")
+class Links(MethodView):
+    @blp.arguments(LinksIssueSchema)
+    @blp.response(201, LinksIssuedSchema)
+    def post(self, data):
+        """Issue one-time links for every active household of an area; unused older ones stop working."""
+        issued = services.issue_links(current_actor(), data["area_id"], data["period"])
+        db.session.commit()
+        return issued
+
+
+@blp.route("/answers")
+class Answers(MethodView):
+    @blp.arguments(AnswersArgsSchema, location="query")
+    @blp.response(200, AnswerSchema(many=True))
+    @blp.paginate()
+    def get(self, args, pagination_parameters):
+        """Individual answers in your scope (managers and admins only)."""
+        query = queries.list_answers(current_actor(), period_key=args.get("period"), area_id=args.get("area"),
+                                     cadre_id=args.get("cadre"), include_self_rated=args["include_self_rated"])
+        return page_of(query, pagination_parameters)
+
+
+def ingest_hooks():
+    """sync.ingest.AFTER_INGEST, or None while device ingest is not installed."""
+    import importlib
+    try:
+        return getattr(importlib.import_module("sync.ingest"), "AFTER_INGEST", None)
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("sync", "sync.ingest"):
+            raise
+        return None
+
+
+def register(app):
+    """Register the API, the resident and sheet pages, and the ingest hook (once)."""
+    from .pages import bp
+    api.register_blueprint(blp)
+    csrf.exempt(blp)
+    app.register_blueprint(bp)
+    from ..scorecards.routes import register as register_scorecards
+    register_scorecards(app)  # until server.scorecards.routes is listed in create_app
+    hooks = ingest_hooks()
+    if hooks is not None:
+        if services.rate_submission not in hooks:
+            hooks.insert(0, services.rate_submission)
