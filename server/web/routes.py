@@ -1,18 +1,14 @@
-"""Manager web pages: sign-in, sign-out, home."""
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+"""Manager web pages: sign-in, sign-out, home; the page modules register on the same blueprint."""
+from flask import current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from ..auth import services as auth
 from ..errors import BadCredentials
 from ..extensions import db, limiter
+from . import i18n
+from .common import bp, signed_in_user
 
-bp = Blueprint("web", __name__)
-
-
-def signed_in_user():
-    """The web session's user, or None."""
-    auth.authenticate_request()
-    return auth.g.actor if auth.g.via_session else None
+bp.record_once(lambda state: i18n.compile_catalogues(state.app))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -45,8 +41,13 @@ def logout():
 
 @bp.route("/")
 def home():
-    """Home page: where a signed-in manager starts."""
+    """Managers start on the dashboard; others see where to go."""
     user = signed_in_user()
     if user is None:
         return redirect(url_for("web.login", next=request.path))
+    if user.role in ("admin", "manager"):
+        return redirect(url_for("web.dashboard"))
     return render_template("web/home.html", user=user)
+
+
+from . import admin_pages, coverage_pages, household_pages, submission_pages  # noqa: E402,F401  (register their routes)
