@@ -1,0 +1,173 @@
+"""Size and first-render time of the built field app (server/static/fieldapp/, from `make fieldapp`).
+
+    .venv/bin/python bench/fieldapp.py [--households 60] [--runs 3] [--throttle 4]
+
+Sizes: every built file raw and gzip-compressed (level 6, as a web server would), split into the
+shell the list needs and the form engine that loads when a form opens. Times: Debian's chromium
+(/usr/bin/chromium) on a phone viewport with the CPU slowed down (CDP Emulation.setCPUThrottlingRate),
+against a live server on a temporary SQLite database with one cadre and --households households:
+  first visit      /app/ until the sign-in form shows (cold cache)
+  list, online     reload of a signed-in app until the household list shows
+  list, offline    the same with no network (service worker + IndexedDB)
+  form ready       tap "record a visit" until the visit form is ready (engine + XForm)
+Prints the median of --runs for each, with First Contentful Paint where the browser reports it.
+"""
+import argparse
+import gzip
+import re
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+BUILD = ROOT / "server" / "static" / "fieldapp"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+
+
+def sizes() -> None:
+    files = sorted(p for p in BUILD.rglob("*") if p.is_file())
+    index = (BUILD / "index.html").read_text(encoding="utf-8")
+    shell = {"index.html"} | set(re.findall(r'(?:src|href)="/app/(assets/[^"]+)"', index))
+    groups = {"shell (what index.html loads)": [], "form engine (loaded when a form opens)": [],
+              "other (sw, manifest, icons)": []}
+    for path in files:
+        name = str(path.relative_to(BUILD))
+        if name in shell:
+            groups["shell (what index.html loads)"].append(path)
+        elif name.endswith((".js", ".css", ".wasm")) and name != "sw.js":
+            groups["form engine (loaded when a form opens)"].append(path)
+        else:
+            groups["other (sw, manifest, icons)"].append(path)
+    print(f"{'file':58} {'raw KB':>9} {'gzip KB':>9}")
+    total_raw = total_gz = 0
+    for group, paths in groups.items():
+        raw = sum(p.stat().st_size for p in paths)
+        gz = sum(len(gzip.compress(p.read_bytes(), 6)) for p in paths)
+        total_raw, total_gz = total_raw + raw, total_gz + gz
+        print(f"{group:58} {raw / 1024:9.1f} {gz / 1024:9.1f}")
+        for p in paths:
+            print(f"  {str(p.relative_to(BUILD)):56} {p.stat().st_size / 1024:9.1f} "
+                  f"{len(gzip.compress(p.read_bytes(), 6)) / 1024:9.1f}")
+    print(f"{'total':58} {total_raw / 1024:9.1f} {total_gz / 1024:9.1f}")
+
+
+def start_server(households: int):
+    from flask_migrate import upgrade
+    from werkzeug.serving import make_server
+
+    from server import create_app
+    from server.config import TestConfig
+    from server.extensions import db
+
+    tmp = tempfile.mkdtemp(prefix="lianhu-bench-")
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp}/bench.db"
+        ATTACHMENT_DIR = f"{tmp}/attachments"
+
+    app = create_app(Config)
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
+        from server.areas.services import create_area
+        from server.auth.services import create_user
+        from server.households.models import Household
+        from server.households.services import link_cadre
+        from server.surveys.services import publish_builtins
+
+        class System:
+            id, role, area = None, "admin", None
+        publish_builtins()
+        area = create_area(System(), code="NH", name="宁海县", level="county", parent_id=None)
+        cadre = create_user("bench", "bench-pass", "cadre", area_id=area.id)
+        for n in range(households):
+            h = Household(code=f"B{n:05d}", area_id=area.id, head_name=f"户主{n}", address=f"清潭村{n}号",
+                          lat=29.29 + n * 1e-4, lon=121.43, location_source="surveyed")
+            db.session.add(h)
+            db.session.flush()
+            link_cadre(h, cadre.id, actor=System())
+        db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_port}"
+
+
+def fcp(page):
+    return page.evaluate("() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null")
+
+
+def timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return (time.perf_counter() - start) * 1000
+
+
+def measure(base: str, runs: int, throttle: float) -> None:
+    from playwright.sync_api import sync_playwright
+    results = {"first visit": [], "list, online": [], "list, offline": [], "form ready": []}
+    paints = {"first visit": [], "list, online": [], "list, offline": []}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        for _ in range(runs):
+            context = browser.new_context(**PHONE, base_url=base, permissions=["geolocation"],
+                                          geolocation={"latitude": 29.29, "longitude": 121.43, "accuracy": 5})
+            page = context.new_page()
+            page.set_default_timeout(120000)
+            context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": throttle})
+            results["first visit"].append(timed(lambda: (page.goto("/app/"), page.wait_for_selector("form[data-testid=signin]"))))
+            paints["first visit"].append(fcp(page))
+            page.fill("input[name=username]", "bench")
+            page.fill("input[name=password]", "bench-pass")
+            page.click("form[data-testid=signin] button[type=submit]")
+            page.wait_for_selector("a.household")
+            page.wait_for_function("!!navigator.serviceWorker.controller")
+            results["list, online"].append(timed(lambda: (page.reload(), page.wait_for_selector("a.household"))))
+            paints["list, online"].append(fcp(page))
+            context.set_offline(True)
+            results["list, offline"].append(timed(lambda: (page.reload(), page.wait_for_selector("a.household"))))
+            paints["list, offline"].append(fcp(page))
+            page.click("a.household >> nth=0")
+            page.wait_for_selector("[data-testid=fill-visit]")
+            results["form ready"].append(timed(lambda: (
+                page.click("[data-testid=fill-visit]"),
+                page.wait_for_selector(".form-initialization-status.ready", state="attached"))))
+            context.close()
+        browser.close()
+    print(f"\nfirst render, phone viewport 390x844, CPU slowed {throttle:g}x, median of {runs} (ms)")
+    for name, values in results.items():
+        paint = [v for v in paints.get(name, []) if v is not None]
+        extra = f"   first contentful paint {statistics.median(paint):7.0f}" if paint else ""
+        print(f"  {name:16} {statistics.median(values):7.0f}{extra}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--households", type=int, default=60)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--throttle", type=float, default=4.0)
+    args = parser.parse_args()
+    if not (BUILD / "index.html").is_file():
+        print("server/static/fieldapp/ is missing: run make fieldapp", file=sys.stderr)
+        return 1
+    sizes()
+    if not Path(CHROMIUM).exists():
+        print(f"\n{CHROMIUM} is missing: times not measured (apt-get install chromium)", file=sys.stderr)
+        return 1
+    import logging
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server, base = start_server(args.households)
+    try:
+        measure(base, args.runs, args.throttle)
+    finally:
+        server.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,140 @@
+// Every request the app makes to the Lianhu server (same origin), with tolerant parsing.
+export class TokenRevoked extends Error {}
+export class NetworkError extends Error {}
+export class ServerError extends Error {
+  constructor (message, status) { super(message); this.status = status }
+}
+
+async function call (url, options = {}) {
+  let response
+  try {
+    response = await fetch(url, { cache: 'no-store', ...options })
+  } catch (error) {
+    throw new NetworkError(error.message || 'network error')
+  }
+  if (response.status === 403 && options.tokenAuth) throw new TokenRevoked('token refused')
+  return response
+}
+
+async function problemMessage (response) {
+  const text = await response.text().catch(() => '')
+  try {
+    const body = JSON.parse(text)
+    return body.detail || body.message || body.title || (body.errors && JSON.stringify(body.errors)) || text
+  } catch {
+    return openRosaMessage(text) || `${response.status} ${response.statusText}`
+  }
+}
+
+/** The message of an OpenRosaResponse body, or ''. */
+export function openRosaMessage (text) {
+  if (!text || !text.includes('<')) return ''
+  const doc = new DOMParser().parseFromString(text, 'text/xml')
+  const messages = [...doc.getElementsByTagName('message')].map((m) => m.textContent.trim()).filter(Boolean)
+  return messages.join(' ')
+}
+
+export async function registerDevice (username, password, name) {
+  const response = await call('/api/v1/devices', {
+    method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: JSON.stringify({ username, password, name })
+  })
+  if (!response.ok) throw new ServerError(await problemMessage(response), response.status)
+  const body = await response.json()
+  return { token: body.token, deviceId: body.device_id ?? body.id }
+}
+
+/** One page of /api/v1/sync/pull, normalised. */
+export async function pull (token, cursor) {
+  const query = cursor != null && cursor !== '' ? `?cursor=${encodeURIComponent(cursor)}` : ''
+  const response = await call(`/api/v1/sync/pull${query}`, {
+    headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' }, tokenAuth: true
+  })
+  if (response.status === 401) throw new TokenRevoked('token refused')
+  if (!response.ok) throw new ServerError(await problemMessage(response), response.status)
+  const body = await response.json()
+  return {
+    cursor: body.cursor ?? body.next_cursor ?? null,
+    more: Boolean(body.more ?? body.has_more),
+    serverTime: body.server_time,
+    forms: Array.isArray(body.forms) ? body.forms.map(normaliseForm) : null,
+    households: (body.households || []).map(normaliseHousehold),
+    removed: (body.removed_households || body.removed || []).map((r) => (typeof r === 'object' ? r.id : r))
+  }
+}
+
+function normaliseForm (f) {
+  return {
+    form_id: f.form_id ?? f.id ?? f.formID, version: f.version ?? '', hash: f.hash ?? f.md5 ?? '',
+    title: f.title ?? f.name ?? f.form_id ?? f.id, kind: f.kind, xform_url: f.xform_url ?? f.download_url ?? f.url ?? null,
+    manifest_url: f.manifest_url ?? null, media: f.media ?? f.media_files ?? null
+  }
+}
+
+function pick (obj, ...keys) {
+  for (const k of keys) if (obj?.[k] != null) return obj[k]
+  return null
+}
+
+function normaliseHousehold (h) {
+  const loc = h.location || {}
+  const last = pick(h, 'last_counted_visit_at', 'last_counted_visit', 'last_visit', 'last_visit_at')
+  const lat = pick(loc, 'lat', 'latitude') ?? pick(h, 'lat', 'latitude')
+  const lon = pick(loc, 'lon', 'lng', 'longitude') ?? pick(h, 'lon', 'lng', 'longitude')
+  const cases = pick(h, 'open_cases', 'open_case_count')
+  return {
+    ...h,
+    id: h.id,
+    code: h.code,
+    label: h.label ?? [h.code, h.head_name, h.address].filter(Boolean).join(' · '),
+    head_name: h.head_name ?? h.head ?? null,
+    address: h.address ?? null,
+    category: h.category ?? null,
+    lat: lat == null ? null : Number(lat),
+    lon: lon == null ? null : Number(lon),
+    last_visit_at: last && typeof last === 'object' ? pick(last, 'captured_at', 'at', 'date') : last,
+    last_visit: last && typeof last === 'object' ? last : null,
+    due_date: pick(h, 'due_date', 'due', 'next_due'),
+    open_cases: Array.isArray(cases) ? cases.length : (cases ?? 0)
+  }
+}
+
+function keyBase (token) { return `/key/${encodeURIComponent(token)}/openrosa` }
+
+export async function fetchXForm (token, form) {
+  let response = await call(`${keyBase(token)}/forms/${encodeURIComponent(form.form_id)}.xml`, { tokenAuth: true })
+  if (response.status === 404 && form.xform_url) {
+    response = await call(form.xform_url, { headers: { Authorization: `Bearer ${token}` }, tokenAuth: true })
+  }
+  if (!response.ok) throw new ServerError(await problemMessage(response), response.status)
+  return response.text()
+}
+
+/** False when the server refuses the token (revoked), true otherwise; NetworkError offline. */
+export async function tokenAccepted (token) {
+  const response = await call(`${keyBase(token)}/submission`, { method: 'HEAD', headers: { 'X-OpenRosa-Version': '1.0' } })
+  return response.status !== 403 && response.status !== 401
+}
+
+export async function fetchMedia (token, formId, name) {
+  const response = await call(`${keyBase(token)}/forms/${encodeURIComponent(formId)}/media/${encodeURIComponent(name)}`,
+    { tokenAuth: true })
+  if (!response.ok) throw new ServerError(await problemMessage(response), response.status)
+  return response.blob()
+}
+
+/** POST one stored submission; resolves to {ok, status, message}. Network failures throw NetworkError. */
+export async function postSubmission (token, item) {
+  const body = new FormData()
+  for (const part of item.parts) {
+    if (part.blob) body.append(part.name, part.blob, part.filename || part.name)
+    else body.append(part.name, part.text ?? '')
+  }
+  // a 403 here may also mean "not your household": the caller checks the token before signing out
+  const response = await call(`${keyBase(token)}/submission`, {
+    method: 'POST', body, headers: { 'X-OpenRosa-Version': '1.0' }
+  })
+  const text = await response.text().catch(() => '')
+  const ok = response.status === 201 || response.status === 202
+  return { ok, status: response.status, message: openRosaMessage(text) || (ok ? '' : `${response.status} ${response.statusText}`) }
+}

@@ -1,0 +1,224 @@
+// Sign-in, the pull of households and forms, and the outbox that sends saved visits over OpenRosa.
+import { reactive } from 'vue'
+import * as api from './api.js'
+import * as store from './db.js'
+
+export const state = reactive({
+  ready: false, token: null, username: null, pending: 0, lastSync: null, syncing: false,
+  online: navigator.onLine, error: '', revoked: false, version: 0, update: null
+})
+
+const MAX_BACKOFF_MS = 10 * 60 * 1000
+let retryTimer = null
+let draining = null
+
+export async function loadState () {
+  state.token = (await store.getKv('token')) ?? null
+  state.username = (await store.getKv('username')) ?? null
+  state.lastSync = (await store.getKv('last_sync')) ?? null
+  state.revoked = Boolean(await store.getKv('revoked'))
+  await refreshPending()
+  state.ready = true
+}
+
+export async function refreshPending () {
+  state.pending = await store.outboxCount()
+  state.version++
+}
+
+export async function signIn (username, password) {
+  const previous = await store.getKv('username')
+  const { token, deviceId } = await api.registerDevice(username, password, deviceName())
+  if (previous && previous !== username) await store.clearUserData()
+  await store.setKv('token', token)
+  await store.setKv('username', username)
+  await store.setKv('device_id', deviceId)
+  await store.delKv('revoked')
+  Object.assign(state, { token, username, revoked: false, error: '' })
+  await syncNow()
+}
+
+function deviceName () {
+  const ua = navigator.userAgent
+  const model = /Android[^;)]*;\s*([^;)]+)/.exec(ua)?.[1] || (/iPhone|iPad/.exec(ua)?.[0]) || 'browser'
+  return `fieldapp ${model}`.slice(0, 80)
+}
+
+export async function signOut () {
+  clearTimeout(retryTimer)
+  await store.forgetEverything()
+  navigator.serviceWorker?.controller?.postMessage('forget-data')
+  Object.assign(state, { token: null, username: null, pending: 0, lastSync: null, revoked: false, error: '' })
+  state.version++
+}
+
+async function tokenRevoked () {
+  await store.delKv('token')
+  await store.setKv('revoked', true)
+  Object.assign(state, { token: null, revoked: true })
+}
+
+/** Pull households and forms (all pages from the stored cursor), then send the outbox. */
+export async function syncNow () {
+  if (!state.token || state.syncing) return
+  state.syncing = true
+  state.error = ''
+  try {
+    await pullAll(state.token)
+    const now = new Date().toISOString()
+    await store.setKv('last_sync', now)
+    state.lastSync = now
+  } catch (error) {
+    if (error instanceof api.TokenRevoked) await tokenRevoked()
+    else state.error = error.message
+  } finally {
+    state.syncing = false
+    state.version++
+  }
+  await drainOutbox({ force: true })
+}
+
+async function pullAll (token) {
+  let cursor = (await store.getKv('cursor')) ?? null
+  let forms = null
+  for (let pages = 0; pages < 1000; pages++) {
+    let page
+    try {
+      page = await api.pull(token, cursor)
+    } catch (error) {
+      if (!(error instanceof api.ServerError && error.status === 400 && cursor != null)) throw error
+      cursor = null  // the server no longer understands our cursor: start again from everything
+      await store.delKv('cursor')
+      continue
+    }
+    await store.applyPull(page)
+    if (page.forms) forms = page.forms
+    if (!page.more || page.cursor == null || page.cursor === cursor) break
+    cursor = page.cursor
+  }
+  if (forms) await refreshForms(token, forms)
+}
+
+/** Download forms whose hash changed; households.csv (per user) is fetched on every sync. */
+async function refreshForms (token, forms) {
+  for (const form of forms) {
+    const stored = await store.getForm(form.form_id)
+    let xml = stored?.xml
+    if (!stored || stored.hash !== form.hash || stored.version !== form.version) {
+      xml = await api.fetchXForm(token, form)
+    }
+    const media = [...xml.matchAll(/jr:\/\/(?:file|file-csv|images|audio|video)\/([^"'<\s]+)/g)].map((m) => m[1])
+    for (const name of new Set(media)) {
+      try {
+        await store.putMedia(form.form_id, name, await api.fetchMedia(token, form.form_id, name))
+      } catch (error) {
+        if (!(error instanceof api.ServerError)) throw error
+        console.warn(`media ${form.form_id}/${name}:`, error.message)  // keep the copy we have
+      }
+    }
+    await store.putForm({ ...form, xml, media: [...new Set(media)] })
+  }
+  const published = new Set(forms.map((f) => f.form_id))
+  for (const stored of await store.allForms()) {
+    if (!published.has(stored.form_id)) await store.deleteForm(stored.form_id)  // closed or withdrawn
+  }
+}
+
+/** Save a submission (the FormData the form engine gives) in the outbox before anything is sent. */
+export async function saveSubmission (formId, householdCode, formData, formTitle = '') {
+  const parts = []
+  let xml = ''
+  for (const [name, value] of formData.entries()) {
+    if (typeof value === 'string') {
+      parts.push({ name, text: value })
+    } else {
+      parts.push({ name, blob: value, filename: value.name || name, type: value.type || '' })
+      if (name === 'xml_submission_file') xml = await value.text()
+    }
+  }
+  const instanceId = /<instanceID>([^<]+)<\/instanceID>/.exec(xml)?.[1] || `local:${crypto.randomUUID()}`
+  const household = /<household>([^<]*)<\/household>/.exec(xml)?.[1] || householdCode || ''
+  await store.addToOutbox({
+    id: instanceId, instance_id: instanceId, form_id: formId, form_title: formTitle, household_code: household, created_at: new Date().toISOString(),
+    parts, status: 'pending', attempts: 0, message: '', next_at: 0, username: state.username
+  })
+  await refreshPending()
+  setTimeout(() => drainOutbox({ force: true }), 0)
+  return instanceId
+}
+
+/** Send what is due; 201 removes, 4xx keeps with the server's message, network errors back off. */
+export function drainOutbox ({ force = false, only = null } = {}) {
+  draining ??= (async () => {
+    try { await sendDue(force, only) } finally { draining = null; await refreshPending(); schedule() }
+  })()
+  return draining
+}
+
+async function sendDue (force, only) {
+  if (!state.token || !navigator.onLine) return
+  const now = Date.now()
+  const items = (await store.allOutbox()).sort((a, b) => a.created_at.localeCompare(b.created_at))
+  for (const item of items) {
+    if (only && item.id !== only) continue
+    if (item.username && item.username !== state.username) continue
+    if (item.status === 'rejected' && !only) continue
+    if (!force && item.next_at > now) continue
+    let result
+    try {
+      result = await api.postSubmission(state.token, item)
+    } catch (error) {
+      if (error instanceof api.TokenRevoked) { await tokenRevoked(); return }
+      item.attempts += 1
+      item.message = error instanceof api.NetworkError ? '' : error.message
+      item.network_error = error instanceof api.NetworkError
+      item.next_at = Date.now() + Math.min(5000 * 2 ** Math.min(item.attempts - 1, 10), MAX_BACKOFF_MS)
+      item.status = 'pending'
+      await store.updateOutbox(item)
+      if (error instanceof api.NetworkError) return  // no network: stop, retry later
+      continue
+    }
+    item.network_error = false
+    if (result.status === 403 && !(await api.tokenAccepted(state.token).catch(() => true))) {
+      await tokenRevoked()
+      return
+    }
+    if (result.ok) {
+      await store.markSent(item)
+    } else {
+      item.attempts += 1
+      item.message = result.message
+      if (result.status >= 500 || result.status === 429) {
+        item.status = 'pending'
+        item.next_at = Date.now() + Math.min(5000 * 2 ** Math.min(item.attempts - 1, 10), MAX_BACKOFF_MS)
+      } else {
+        item.status = 'rejected'
+      }
+      await store.updateOutbox(item)
+    }
+    await refreshPending()
+  }
+}
+
+function schedule () {
+  clearTimeout(retryTimer)
+  store.allOutbox().then((items) => {
+    const times = items.filter((i) => i.status === 'pending' && i.username === state.username).map((i) => i.next_at)
+    if (!times.length || !state.token) return
+    const wait = Math.max(1000, Math.min(...times) - Date.now())
+    retryTimer = setTimeout(() => drainOutbox(), wait)
+  })
+}
+
+export async function removeOutboxItem (id) {
+  await store.removeFromOutbox(id)
+  await refreshPending()
+}
+
+export function watchConnectivity () {
+  addEventListener('online', () => { state.online = true; syncNow() })
+  addEventListener('offline', () => { state.online = false })
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible' && navigator.onLine) drainOutbox({ force: true })
+  })
+}

@@ -1,0 +1,54 @@
+// Builds the field app into server/static/fieldapp/, served by Flask at /app/.
+// The service worker (src/sw.js) gets the list of every built file to precache.
+import { createHash } from 'node:crypto'
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { join, relative, resolve } from 'node:path'
+import { defineConfig } from 'vite'
+import vue from '@vitejs/plugin-vue'
+
+const outDir = resolve(import.meta.dirname, '../server/static/fieldapp')
+
+function listFiles (dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name)
+    return statSync(path).isDirectory() ? listFiles(path) : [path]
+  })
+}
+
+function serviceWorker () {
+  return {
+    name: 'lianhu-service-worker',
+    apply: 'build',
+    closeBundle () {
+      const files = listFiles(outDir).map((f) => relative(outDir, f).split('\\').join('/'))
+        .filter((f) => f !== 'sw.js' && !f.endsWith('.map') && f !== 'index.html').sort()
+      const hash = createHash('sha256')
+      for (const f of [...files, 'index.html']) hash.update(f).update(readFileSync(join(outDir, f)))
+      const urls = ['/app/', ...files.map((f) => '/app/' + f)]
+      const source = readFileSync(resolve(import.meta.dirname, 'src/sw.js'), 'utf8')
+        .replace("'__VERSION__'", JSON.stringify(hash.digest('hex').slice(0, 16)))
+        .replace("['__PRECACHE__']", JSON.stringify(urls))
+      writeFileSync(join(outDir, 'sw.js'), source)
+    }
+  }
+}
+
+export default defineConfig({
+  base: '/app/',
+  plugins: [vue(), serviceWorker()],
+  // `npm run dev` next to `make run` (Flask on :5000): the API and OpenRosa go to Flask
+  server: { proxy: { '/api': 'http://127.0.0.1:5000', '/key': 'http://127.0.0.1:5000', '/app/config.json': 'http://127.0.0.1:5000' } },
+  build: {
+    outDir,
+    emptyOutDir: true,
+    chunkSizeWarningLimit: 4000,
+    rolldownOptions: {
+      onwarn (warning, warn) {
+        // the form engine's prebuilt bundle uses eval in a code path we do not reach (CSP forbids it anyway)
+        if (warning.code === 'EVAL' && String(warning.id ?? warning.loc?.file ?? '').includes('@getodk')) return
+        warn(warning)
+      }
+    },
+    target: 'es2022'
+  }
+})

@@ -1,0 +1,45 @@
+"""Fixtures for the field app: the build, a live server on the test database, and Debian's chromium."""
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.web.browsing import browser  # noqa: F401  (one chromium per test session)
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILD = ROOT / "server" / "static" / "fieldapp"
+ARTIFACTS = ROOT / "test-artifacts"
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+
+
+def _unavailable(reason: str):
+    if os.environ.get("LIANHU_REQUIRE_BROWSER") == "1":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def chromium(browser):
+    """The one shared chromium of the test session (tests/web/browsing.py), once the app is built."""
+    if not (BUILD / "index.html").is_file():
+        _unavailable("the field app is not built (run make fieldapp)")
+    return browser
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The test app on 127.0.0.1 (a free port), in a thread, sharing the test database."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture
+def artifacts():
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
