@@ -49,7 +49,7 @@ fieldapp: server/static/fieldapp/.built
 
 # Interface translations (zh is the default language).
 translations: deps
-	$(BIN)/pybabel compile -q -d server/translations
+	$(BIN)/pybabel compile -d server/translations 2>&1 | grep -v "^compiling" || true
 
 assets: vendor fieldapp translations
 
