@@ -28,8 +28,16 @@ def _sqlite_pragmas(engine) -> None:
         cursor.close()
 
 
+#: packages that register their own blueprints with register(app)
+BLUEPRINT_MODULES = ("sync.routes", "server.submissions.routes", "server.coverage.routes",
+                     "server.exports.routes", "server.cases.routes", "server.satisfaction.routes",
+                     "server.scorecards.routes", "server.fieldapp.routes")
+
+
 def register_blueprints(app: Flask) -> None:
     """Every blueprint is registered here and nowhere else."""
+    import importlib
+
     from .areas.routes import blp as areas_blp
     from .auth.routes import blp as auth_blp, users_blp
     from .households.routes import blp as households_blp
@@ -40,23 +48,18 @@ def register_blueprints(app: Flask) -> None:
         api.register_blueprint(blp)
         csrf.exempt(blp)
     app.register_blueprint(web_bp)
-    for module in _optional_blueprints():
-        module.register(app)
+    for name in BLUEPRINT_MODULES:
+        importlib.import_module(name).register(app)
 
 
-def _optional_blueprints():
-    """Packages that expose register(app) (device sync, coverage, ...), when present."""
-    import importlib
-    for name in ("sync.routes", "server.submissions.routes", "server.coverage.routes",
-                 "server.cases.routes", "server.satisfaction.routes", "server.exports.routes",
-                 "server.scorecards.routes", "server.fieldapp.routes"):
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name and name.startswith(exc.name):
-                continue
-            raise
-        yield module
+def wire_ingest_hooks() -> None:
+    """What runs after ingest stores a submission: the rating link first (it marks self-rated
+    answers), then cases from the visit's demands."""
+    from sync.ingest import AFTER_INGEST
+
+    from .cases.services import cases_from_submission
+    from .satisfaction.services import rate_submission
+    AFTER_INGEST[:] = [rate_submission, cases_from_submission]
 
 
 def create_app(config: type | None = None) -> Flask:
@@ -77,6 +80,7 @@ def create_app(config: type | None = None) -> Flask:
             _sqlite_pragmas(db.engine)
 
     register_blueprints(app)
+    wire_ingest_hooks()
     register_error_handlers(app)
     from .cli import register_cli
     register_cli(app)

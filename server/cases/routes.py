@@ -52,24 +52,9 @@ class CaseById(MethodView):
         return case
 
 
-def ingest_hooks():
-    """sync.ingest.AFTER_INGEST, or None while device ingest is not installed."""
-    import importlib
-    try:
-        return getattr(importlib.import_module("sync.ingest"), "AFTER_INGEST", None)
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("sync", "sync.ingest"):
-            raise
-        return None
-
-
 def register(app):
-    """Register the blueprint and the ingest hook (once)."""
+    """Register the API and the pages."""
     from .pages import bp
     api.register_blueprint(blp)
     csrf.exempt(blp)
     app.register_blueprint(bp)
-    hooks = ingest_hooks()
-    if hooks is not None:
-        if services.cases_from_submission not in hooks:
-            hooks.append(services.cases_from_submission)

@@ -46,26 +46,9 @@ class Answers(MethodView):
         return page_of(query, pagination_parameters)
 
 
-def ingest_hooks():
-    """sync.ingest.AFTER_INGEST, or None while device ingest is not installed."""
-    import importlib
-    try:
-        return getattr(importlib.import_module("sync.ingest"), "AFTER_INGEST", None)
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("sync", "sync.ingest"):
-            raise
-        return None
-
-
 def register(app):
-    """Register the API, the resident and sheet pages, and the ingest hook (once)."""
+    """Register the API, the resident and sheet pages."""
     from .pages import bp
     api.register_blueprint(blp)
     csrf.exempt(blp)
     app.register_blueprint(bp)
-    from ..scorecards.routes import register as register_scorecards
-    register_scorecards(app)  # until server.scorecards.routes is listed in create_app
-    hooks = ingest_hooks()
-    if hooks is not None:
-        if services.rate_submission not in hooks:
-            hooks.insert(0, services.rate_submission)

@@ -52,9 +52,8 @@ class Weights(MethodView):
 
 
 def register(app):
-    """Register the blueprint (once: satisfaction's register calls this too until the lead lists the module)."""
-    if "scorecards" not in app.blueprints:
-        from .pages import bp
-        api.register_blueprint(blp)
-        csrf.exempt(blp)
-        app.register_blueprint(bp)
+    """Register the API and the page."""
+    from .pages import bp
+    api.register_blueprint(blp)
+    csrf.exempt(blp)
+    app.register_blueprint(bp)
