@@ -7,7 +7,7 @@ import pytest
 from flask import g, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from server import create_app
 from server.config import TestConfig
@@ -29,6 +29,11 @@ def app(tmp_path_factory):
     application = create_app(Config)
     with application.app_context():
         if _db.engine.dialect.name == "postgresql":
+            @event.listens_for(_db.engine, "connect")
+            def no_fsync_wait(dbapi_connection, _record):  # test data need not survive a crash
+                with dbapi_connection.cursor() as cursor:
+                    cursor.execute("SET synchronous_commit TO off")
+
             with _db.engine.begin() as conn:
                 conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         upgrade(directory=application.extensions["migrate"].directory)
@@ -40,15 +45,11 @@ def _normalise(url: str) -> str:
 
 
 def clean_database():
-    """Empty every table (fast TRUNCATE on PostgreSQL)."""
+    """Empty every table, children first, in one transaction (cheaper than TRUNCATE for small tables)."""
     _db.session.remove()
-    tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
     with _db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(text(f"DELETE FROM {table}"))
+        for table in reversed(_db.metadata.sorted_tables):
+            conn.execute(table.delete())
 
 
 @pytest.fixture(autouse=True)
