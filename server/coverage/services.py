@@ -9,6 +9,7 @@ from ..areas.models import Area
 from ..auth.services import require_role
 from ..errors import ValidationFailed
 from ..extensions import db
+from ..pagination import checked_page
 from ..households.models import Household
 from ..households.services import policy_days, scope_filter
 from ..models_base import utcnow
@@ -171,7 +172,7 @@ def page_households(actor, period, pagination_parameters, **filters) -> list[dic
     pagination_parameters.item_count = db.session.scalar(
         select(func.count()).select_from(query.order_by(None).subquery()))
     size = pagination_parameters.page_size
-    rows = db.session.execute(query.limit(size).offset((pagination_parameters.page - 1) * size))
+    rows = db.session.execute(query.limit(size).offset((checked_page(pagination_parameters.page) - 1) * size))
     return list(household_dicts(rows))
 
 

@@ -6,6 +6,7 @@ from marshmallow import ValidationError
 from ..auth import services as auth
 from ..errors import BadRequest, ImportRejected
 from ..extensions import db
+from ..pagination import web_page_number
 from ..households import importer, services as household_services
 from ..households.models import CATEGORIES
 from ..households.schemas import HouseholdUpdateSchema
@@ -21,7 +22,7 @@ EDIT_FIELDS = ("code", "address", "head_name", "phone", "size", "category", "lat
 def households(user):
     """Households in scope, searchable, a page at a time."""
     q = request.args.get("q", "").strip()[:100] or None
-    page = db.paginate(household_services.list_households(user, q=q), page=request.args.get("page", 1, type=int),
+    page = db.paginate(household_services.list_households(user, q=q), page=web_page_number(request.args.get("page", 1, type=int)),
                        per_page=PAGE_SIZE, error_out=False)
     return render_template("web/households.html", user=user, page=page, q=q or "")
 

@@ -5,6 +5,7 @@ from marshmallow import EXCLUDE, ValidationError
 
 from ..errors import BadRequest
 from ..extensions import db
+from ..pagination import web_page_number
 from ..submissions import services as submissions
 from ..submissions.models import GEO_STATUSES, REVIEW_STATES
 from ..submissions.schemas import REVIEWABLE_STATES, SubmissionQueryArgsSchema
@@ -23,7 +24,7 @@ def submissions_list(user):
         errors = {}
     except ValidationError as exc:
         args, errors = {}, exc.messages
-    page = db.paginate(submissions.list_submissions(user, **args), page=request.args.get("page", 1, type=int),
+    page = db.paginate(submissions.list_submissions(user, **args), page=web_page_number(request.args.get("page", 1, type=int)),
                        per_page=PAGE_SIZE, error_out=False, count=True)
     rows = submissions.summarise(page.items)
     return render_template("web/submissions.html", user=user, page=page, rows=rows, errors=errors,

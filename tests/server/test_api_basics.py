@@ -120,3 +120,11 @@ def test_too_large_upload_is_413_json(app, client, world, token_for):
     finally:
         app.config["MAX_CONTENT_LENGTH"] = limit
     assert response.status_code == 413 and response.is_json
+
+
+@pytest.mark.parametrize("path", ["/api/v1/households", "/api/v1/submissions", "/api/v1/satisfaction/answers",
+                                  "/api/v1/coverage/households", "/api/v1/cases", "/api/v1/areas"])
+def test_absurd_page_numbers_are_a_clear_422(client, world, token_for, path):
+    response = client.get(f"{path}?page=4105416767098610778112", headers=token_for(world.admin))
+    assert response.status_code == 422
+    assert response.json["problem"] == "request.validation"
