@@ -97,9 +97,28 @@ def problem_response(problem: Problem):
     return response
 
 
+def unstorable_value(exc):
+    """A value the database cannot hold (an integer beyond 64 bits, text that is not valid Unicode)
+    is the client's mistake: 422, never a 500. The failed statement's transaction is rolled back."""
+    from .extensions import db
+    db.session.rollback()
+    return problem_response(ValidationFailed(
+        "A value is out of range or cannot be stored (a number too large, or text that is not valid Unicode)."))
+
+
 def register_error_handlers(app):
     """JSON for API problems and HTTP errors; OpenRosa blueprints override with XML."""
+    from sqlalchemy.exc import DataError, StatementError
+
     app.register_error_handler(Problem, problem_response)
+    for error in (OverflowError, UnicodeEncodeError, DataError):
+        app.register_error_handler(error, unstorable_value)
+
+    @app.errorhandler(StatementError)
+    def statement_error(exc: StatementError):
+        if isinstance(exc.orig, (OverflowError, UnicodeEncodeError)):
+            return unstorable_value(exc)
+        raise exc
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -3,6 +3,8 @@ import io
 
 import pytest
 
+from server.extensions import db
+
 PATHS = ["/api/v1/devices", "/api/v1/devices/{device_id}", "/api/v1/me", "/api/v1/users", "/api/v1/areas",
          "/api/v1/areas/{area_id}", "/api/v1/households", "/api/v1/households/{household_id}",
          "/api/v1/households/{household_id}/assignment", "/api/v1/households/import", "/api/v1/forms",
@@ -128,3 +130,16 @@ def test_absurd_page_numbers_are_a_clear_422(client, world, token_for, path):
     response = client.get(f"{path}?page=4105416767098610778112", headers=token_for(world.admin))
     assert response.status_code == 422
     assert response.json["problem"] == "request.validation"
+
+
+def test_values_the_database_cannot_hold_are_a_422(client, world, token_for, make_household):
+    from server.cases.services import create_case
+    case = create_case(world.admin, {"household_id": world.h1.id, "text": "路灯坏了", "category": "infrastructure"})
+    db.session.commit()
+    headers = token_for(world.admin)
+    huge = client.patch(f"/api/v1/cases/{case.id}", json={"assignee_id": 328100457411663943730564417856984842240},
+                        headers=headers)
+    assert huge.status_code == 422, huge.get_data(as_text=True)
+    surrogate = client.patch(f"/api/v1/cases/{case.id}", json={"text": "\ud986bad"}, headers=headers)
+    assert surrogate.status_code in (200, 422), surrogate.get_data(as_text=True)
+    assert client.get(f"/api/v1/cases/{case.id}", headers=headers).status_code == 200
