@@ -7,6 +7,7 @@ import tempfile
 from itertools import islice
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 CHUNK_ROWS = 1000
 XLSX_MAX_ROWS = 1_048_575  # a sheet's rows, less the header
@@ -27,8 +28,13 @@ def csv_chunks(columns, rows):
     yield buffer.getvalue().encode("utf-8")
 
 
-def _cell(value):
-    return "" if value is None else value
+def xlsx_value(value):
+    """A value a worksheet accepts: None as empty, control characters (which XLSX forbids) removed."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
+    return value
 
 
 def xlsx_chunks(columns, rows, title="export"):
@@ -41,7 +47,7 @@ def xlsx_chunks(columns, rows, title="export"):
             sheet = workbook.create_sheet(title if number == 1 else f"{title}-{number}")
             sheet.append(list(columns))
             count = 0
-        sheet.append([_cell(v) for v in row])
+        sheet.append([xlsx_value(v) for v in row])
         count += 1
     if sheet is None:
         workbook.create_sheet(title).append(list(columns))

@@ -4,6 +4,8 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from ..exports.formats import xlsx_value
+
 CADRE_COLUMNS = [
     ("干部", lambda c: c["cadre"]["display_name"]), ("用户名", lambda c: c["cadre"]["username"]),
     ("联系户数", lambda c: c["households"]), ("走访次数", lambda c: c["visits"]),
@@ -45,5 +47,5 @@ def _write(sheet, columns, rows):
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([get(row) for _, get in columns])
+        sheet.append([xlsx_value(get(row)) for _, get in columns])
     sheet.freeze_panes = "A2"
