@@ -1,5 +1,6 @@
 """Household import from CSV or XLSX: every bad row reported, all or nothing unless skipping."""
 import csv
+import re
 import io
 
 from openpyxl import load_workbook
@@ -14,7 +15,7 @@ from ..errors import BadRequest, ImportRejected
 from ..extensions import db
 from ..models_base import utcnow
 from . import bulk
-from .models import CATEGORIES, Assignment, Household
+from .models import CATEGORIES, CODE_PATTERN, Assignment, Household
 
 COLUMNS = ("code", "area_code", "address", "head_name", "phone", "size", "category", "lat", "lon", "cadre")
 REQUIRED = ("code", "area_code")
@@ -91,6 +92,8 @@ def check_row(row: dict, area_ids: dict, cadre_ids: dict, seen: set) -> tuple[di
         if not row.get(field):
             errors.append((field, f"missing {field}"))
     code = row.get("code", "")
+    if code and not re.match(CODE_PATTERN, code):
+        errors.append(("code", f"code {code!r} has spaces, commas or control characters, or is over 64 characters"))
     if code and code in seen:
         errors.append(("code", f"duplicate code {code} in this file"))
     area_code = row.get("area_code", "")

@@ -5,6 +5,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from ..models_base import UtcDateTime, utcnow
 
+#: a household code: what devices answer and print, so no spaces, commas or control characters
+CODE_PATTERN = r"^[^\s,\x00-\x1f\x7f]{1,64}$"
 CATEGORIES = ("ordinary", "low_income", "elderly_alone", "disabled", "left_behind")
 LOCATION_SOURCES = ("surveyed", "first_visit", "imported")
 DEFAULT_POLICY_DAYS = {

@@ -2,7 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from ..areas.schemas import Id
-from .models import CATEGORIES, LOCATION_SOURCES
+from .models import CATEGORIES, CODE_PATTERN, LOCATION_SOURCES
 
 Lat = lambda **kw: fields.Float(validate=validate.Range(-90, 90), allow_none=True, **kw)  # noqa: E731
 Lon = lambda **kw: fields.Float(validate=validate.Range(-180, 180), allow_none=True, **kw)  # noqa: E731
@@ -28,7 +28,7 @@ class HouseholdSchema(Schema):
 
 
 class HouseholdCreateSchema(Schema):
-    code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    code = fields.String(required=True, validate=validate.Regexp(CODE_PATTERN, error="A code is 1-64 characters without spaces, commas or control characters."))
     area_id = Id(required=True)
     address = fields.String(load_default="", validate=validate.Length(max=255))
     head_name = fields.String(load_default="", validate=validate.Length(max=100))
@@ -41,7 +41,7 @@ class HouseholdCreateSchema(Schema):
 
 
 class HouseholdUpdateSchema(HouseholdCreateSchema):
-    code = fields.String(validate=validate.Length(min=1, max=64))
+    code = fields.String(validate=validate.Regexp(CODE_PATTERN, error="A code is 1-64 characters without spaces, commas or control characters."))
     area_id = Id()
     address = fields.String(validate=validate.Length(max=255))
     head_name = fields.String(validate=validate.Length(max=100))

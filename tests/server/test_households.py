@@ -201,3 +201,11 @@ def test_area_crud(client, world, token_for):
     assert client.delete(f"/api/v1/areas/{world.v1.id}", headers=headers).status_code == 409
     assert client.delete(f"/api/v1/areas/{grid['id']}", headers=headers).status_code == 204
     assert client.get(f"/api/v1/areas/{grid['id']}", headers=headers).status_code == 404
+
+
+@pytest.mark.parametrize("code", [" ", "SZ 01", "a,b", "x\x01", "9" * 65])
+def test_household_codes_without_spaces_commas_or_control_characters(client, world, token_for, code):
+    response = client.post("/api/v1/households", json={"code": code, "area_id": world.v1.id},
+                           headers=token_for(world.admin))
+    assert response.status_code == 422
+    assert "code" in response.json["errors"]["json"]

@@ -268,3 +268,11 @@ def test_cli_import_unreadable_file_is_a_clean_error(app, world, tmp_path):
     result = app.test_cli_runner().invoke(args=["households", "import", str(path)])
     assert result.exit_code != 0 and "Upload a .csv or .xlsx" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_code_with_a_space_is_a_row_error(client, world, token_for):
+    csv_text = "code,area_code\nSZ 09,NH-SZ-01\nSZ-10,NH-SZ-01\n"
+    response = client.post("/api/v1/households/import", headers=token_for(world.admin),
+                           data={"file": (io.BytesIO(csv_text.encode()), "h.csv")})
+    assert response.status_code == 400
+    assert [(e["row"], e["field"]) for e in response.json["details"]["errors"]] == [(2, "code")]
