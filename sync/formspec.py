@@ -1,4 +1,5 @@
 """What ingest needs to know about a form version, parsed once per XForm md5 and cached."""
+import re
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -98,6 +99,24 @@ def spec_for(row: VersionRow) -> FormSpec:
             _CACHE.clear()
         _CACHE[row.md5] = spec
     return spec
+
+
+#: the spec last used for each form id, so a submission can be parsed once with its form's repeats
+_HINTS: dict[str, FormSpec] = {}
+_ROOT_ID = re.compile(rb"<(?![?!])[^<>]{0,300}?\sid=[\"']([^\"'<>]{1,64})[\"']")
+
+
+def spec_hint(payload: bytes) -> FormSpec | None:
+    """A guess at the spec of a submission's form, from its root id (callers check it afterwards)."""
+    match = _ROOT_ID.search(payload, 0, 4096) if isinstance(payload, bytes) else None
+    return _HINTS.get(match.group(1).decode("utf-8", "replace")) if match else None
+
+
+def remember_hint(form_id: str, spec: FormSpec) -> None:
+    if _HINTS.get(form_id) is not spec:
+        if len(_HINTS) >= _CACHE_MAX:
+            _HINTS.clear()
+        _HINTS[form_id] = spec
 
 
 def build_spec(md5: str, xml: str) -> FormSpec:

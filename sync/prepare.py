@@ -89,14 +89,20 @@ def guess_instance_id(upload: Upload) -> str | None:
 
 
 def _prepare_xml(upload: Upload, now, versions) -> Candidate:
+    # parse once with the fields this form had last time (repeats answered once stay lists);
+    # only when the version turns out to have other fields is the payload parsed again
+    hint = formspec.spec_hint(upload.payload)
+    given = hint.fields if hint is not None and hint.has_repeats else None
     try:
-        instance = parse_instance(upload.payload)
+        instance = parse_instance(upload.payload, given)
     except InstanceError as exc:
         raise SubmissionInvalid(exc.message) from exc
     version = _version(versions, instance.form_id, instance.version)
     spec = formspec.spec_for(version)
-    if spec.has_repeats:
-        instance = parse_instance(upload.payload, spec.fields)
+    formspec.remember_hint(instance.form_id, spec)
+    wanted = spec.fields if spec.has_repeats else None
+    if wanted is not given:
+        instance = parse_instance(upload.payload, wanted)
     answers = instance.answers
     try:
         point = parse_geopoint(answers.get(spec.geopoint), spec.geopoint or "") if spec.geopoint else None

@@ -83,10 +83,20 @@ def list_devices(actor: User) -> list[Device]:
     return db.session.scalars(query).all()
 
 
+_DEVICE_BY_TOKEN = []
+
+
+def _device_by_token():
+    """Built once (on first use, when every mapper is known): every device request runs it."""
+    if not _DEVICE_BY_TOKEN:
+        _DEVICE_BY_TOKEN.append(db.select(Device).options(db.joinedload(Device.user))
+                                .where(Device.token_hash == db.bindparam("token_hash")))
+    return _DEVICE_BY_TOKEN[0]
+
+
 def device_for_token(token: str) -> Device:
     """The live device holding this token, or TokenInvalid (403, so clients do not prompt)."""
-    device = db.session.scalar(db.select(Device).options(db.joinedload(Device.user))
-                               .filter_by(token_hash=hash_token(token or "")))
+    device = db.session.scalar(_device_by_token(), {"token_hash": hash_token(token or "")})
     if device is None or device.revoked_at is not None or not device.user.is_active:
         raise TokenInvalid()
     now = utcnow()

@@ -101,8 +101,10 @@ def cases_from_submission(submission) -> list[Case]:
     """Ingest hook: a visit's demands become cases (once per item), its answer confirms or reopens cases."""
     if submission.kind != "visit" or submission.household_id is None:
         return []
-    household = db.session.get(Household, submission.household_id)
     answers = submission.answers or {}
+    if not answers.get("demands") and str(answers.get("cases_confirmed") or "").lower() not in ("yes", "no"):
+        return []  # the usual visit: nothing to open or confirm, so no household load
+    household = db.session.get(Household, submission.household_id)
     confirm_by_visit(submission, household, answers.get("cases_confirmed"))
     demands = answers.get("demands") or []
     if isinstance(demands, dict):

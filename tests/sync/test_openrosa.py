@@ -337,3 +337,27 @@ def test_households_csv_counts_cases_awaiting_confirmation(client, world, device
     after = client.get(url).get_data(as_text=True)
     rows = {line.split(",")[0]: line.split(",")[-1] for line in after.splitlines()[1:]}
     assert rows == {"SZ01-001": "1", "SZ01-002": "0"} and before != after
+
+
+def test_repeat_answered_once_is_a_list_even_after_another_version_was_seen(world, device_token, visit_xml,
+                                                                             post_xml, db):
+    """Ingest parses once with the repeats of the spec last seen for the form id, and parses again
+    when the version submitted turns out to have other fields."""
+    from server.cases.models import Case
+    from server.surveys.services import current_version
+    from sync import formspec
+
+    token = device_token(world.cadre)
+    lat, lon = offset(world.h1.lat, world.h1.lon, north_m=10)
+    stale = formspec.build_spec("stale", current_version("satisfaction").xml)  # a form without repeats
+    assert not stale.has_repeats
+    for hint in (stale, None):
+        if hint is not None:
+            formspec.remember_hint("visit", hint)
+        demand = {"category": "medical", "text": f"看病 {hint is None}"}
+        response = post_xml(token, visit_xml(token, world.h1, lat=lat, lon=lon, demands=[demand]))
+        assert response.status_code == 201, response.data
+        stored = db.session.scalars(db.select(Submission).order_by(Submission.id.desc())).first()
+        assert stored.answers["demands"] == [demand]
+        assert formspec.spec_hint(stored.raw_xml.encode()).has_repeats  # the right spec is remembered
+    assert sorted(db.session.scalars(db.select(Case.text))) == ["看病 False", "看病 True"]
