@@ -10,6 +10,7 @@ from sqlalchemy.types import String, Text
 
 from ..areas.models import Area
 from ..auth.models import User
+from ..extensions import db
 from ..households.models import Assignment, Household
 from ..households.services import policy_days
 from ..models_base import UtcDateTime
@@ -23,39 +24,9 @@ FLAGGED_GEO_STATUSES = ("far", "suspect", "low_accuracy", "no_fix")
 
 # ---- portable SQL helpers ---------------------------------------------------
 
-class json_obj(FunctionElement):  # noqa: N801 - an SQL function
-    """json_object(k, v, ...) on SQLite, json_build_object on PostgreSQL."""
-    type, inherit_cache, name = String(), True, "json_obj"
-
-
-class json_arr(FunctionElement):  # noqa: N801
-    """json_array(...) on SQLite, json_build_array on PostgreSQL."""
-    type, inherit_cache, name = String(), True, "json_arr"
-
-
 class utc_text(FunctionElement):  # noqa: N801
     """A UTC datetime column as ISO 8601 text ending in Z (NULL stays NULL)."""
     type, inherit_cache, name = String(), True, "utc_text"
-
-
-@compiles(json_obj)
-def _json_obj(element, compiler, **kw):
-    return f"json_object({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(json_obj, "postgresql")
-def _json_obj_pg(element, compiler, **kw):
-    return f"json_build_object({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(json_arr)
-def _json_arr(element, compiler, **kw):
-    return f"json_array({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(json_arr, "postgresql")
-def _json_arr_pg(element, compiler, **kw):
-    return f"json_build_array({compiler.process(element.clauses, **kw)})"
 
 
 @compiles(utc_text)
@@ -67,6 +38,32 @@ def _utc_text(element, compiler, **kw):
 def _utc_text_pg(element, compiler, **kw):
     return (f"to_char(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'UTC', "
             "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
+
+
+class json_text(FunctionElement):  # noqa: N801
+    """A value as JSON text: strings quoted, numbers as they are, NULL as null (for JSON built by ||)."""
+    type, inherit_cache, name = String(), True, "json_text"
+
+
+@compiles(json_text)
+def _json_text(element, compiler, **kw):
+    return f"json_quote({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(json_text, "postgresql")
+def _json_text_pg(element, compiler, **kw):
+    return f"coalesce(to_json({compiler.process(element.clauses, **kw)})::text, 'null')"
+
+
+def joined_text(*parts):
+    """Text parts joined with || (our own constant strings as plain str: no quotes or user input)."""
+    out = None
+    for part in parts:
+        if isinstance(part, str):
+            assert "'" not in part and "%" not in part
+            part = literal_column(f"'{part}'", String())
+        out = part if out is None else out.op("||")(part)
+    return out
 
 
 class answer_text(FunctionElement):  # noqa: N801
@@ -91,8 +88,8 @@ def _answer_text_pg(element, compiler, **kw):
 
 
 class by_household(FunctionElement):  # noqa: N801
-    """SQLite: `+column` keeps the planner off that column's indexes (here: the period index), so a
-    small area's visits are read through the household index; elsewhere the column as is."""
+    """SQLite: `+kind` keeps the planner off the period index (kind, captured_at, ...), so a small
+    area's visits are read through the household index; elsewhere the column as is."""
     inherit_cache, name = True, "by_household"
 
     def __init__(self, column):
@@ -128,8 +125,8 @@ def visits_in(period, households=None):
     """Current visit-kind submissions captured in the period (of these households, when given)."""
     kind, captured = S.c.kind, S.c.captured_at
     extra = []
-    if households is not None:
-        kind, captured = by_household(kind), by_household(captured)
+    if households is not None:  # read through ix_submissions_household_visits (household, captured_at)
+        kind = by_household(kind)
         extra.append(S.c.household_id.in_(households))
     return and_(kind == "visit", S.c.is_current == true(), captured >= literal(period.start, UtcDateTime()),
                 captured < literal(period.end, UtcDateTime()), *extra)
@@ -164,24 +161,43 @@ def _ids(household_where, small):
     return select(H.c.id).where(*household_where) if small else None
 
 
-def counted_visits(period, *, households=None, submitter_id=None, with_submitter=False):
-    """A select of household ids (and submitter ids) with a counted visit in the period."""
-    columns = [S.c.household_id, S.c.submitter_id] if with_submitter else [S.c.household_id]
-    query = select(*columns).where(visits_in(period, households), counted_clause())
-    if submitter_id is not None:
-        query = query.where(S.c.submitter_id == submitter_id)
-    return query
+def visited_in(period, small: bool, household_id=None, cadre_id=None):
+    """Whether the household (H, or the given column) has a counted visit in the period (by that cadre,
+    when given).
+
+    A household's last_counted_visit_at is never older than its newest counted visit (ingest moves it
+    on, refresh_last_counted_visits recomputes it), so a household last counted before the period's
+    start (or never) is settled from the households index; only the others are looked up. It may be
+    newer (a visit rejected since): the look-up decides. Each is looked up in the household's visits
+    (ix_submissions_household_visits, index only), except for a large area on PostgreSQL, which
+    hashes the period's counted visits once (a hashed subplan beats half a million probes there)."""
+    start, end = literal(period.start, UtcDateTime()), literal(period.end, UtcDateTime())
+    household = H.c.id if household_id is None else household_id
+    counted = [S.c.captured_at >= start, S.c.captured_at < end, S.c.kind == "visit", S.c.is_current == true(),
+               counted_clause()]
+    if not small and db.session.get_bind().dialect.name == "postgresql":
+        if cadre_id is None:
+            found = household.in_(select(S.c.household_id).where(*counted))
+        else:  # a column: the cadre linked to the household
+            found = tuple_(household, cadre_id).in_(select(S.c.household_id, S.c.submitter_id).where(*counted))
+    else:
+        probe = select(literal_column("1")).where(S.c.household_id == household, *counted)
+        if cadre_id is not None:
+            probe = probe.where(S.c.submitter_id == cadre_id)
+        found = probe.exists()
+    last = H.c.last_counted_visit_at
+    return and_(last.is_not(None), last >= start, found)
 
 
 def area_totals(period, now, household_where, small: bool):
     """One row per area holding households: area_id, households, visited, overdue, flagged, path.
 
-    One pass over the households: `visited` tests each against a hashed set of the period's counted
-    visits (no per-household aggregation); flagged visits are few and joined per area."""
+    One pass over the households index (area, active, category, last visit): `visited` looks up the
+    visits only of households last counted since the period's start; flagged visits are few and
+    joined per area."""
     ids = _ids(household_where, small)
-    counted = counted_visits(period, households=ids)
     homes = (select(H.c.area_id, func.count().label("households"),
-                    _sum(case((H.c.id.in_(counted), 1), else_=0)).label("visited"),
+                    _sum(case((visited_in(period, small), 1), else_=0)).label("visited"),
                     _sum(case((overdue_clause(now), 1), else_=0)).label("overdue"))
              .where(*household_where).group_by(H.c.area_id).subquery("n"))
     flagged = (select(H.c.area_id, func.count().label("flagged"))
@@ -198,19 +214,21 @@ def cadre_totals(period, now, household_where, small: bool, cadre_id=None):
     """One row per cadre (assignment in force at the period's end), visits by that cadre only."""
     asg = in_force_at(period.end, cadre_id)
     ids = _ids(household_where, small and cadre_id is None)
-    counted = counted_visits(period, households=ids, submitter_id=cadre_id, with_submitter=True)
-    pair = tuple_(asg.c.household_id, asg.c.cadre_id)
+    visited = visited_in(period, small or cadre_id is not None, asg.c.household_id, asg.c.cadre_id)
     linked = (select(asg.c.cadre_id, func.count().label("households"),
-                     _sum(case((pair.in_(counted), 1), else_=0)).label("visited"),
+                     _sum(case((visited, 1), else_=0)).label("visited"),
                      _sum(case((overdue_clause(now), 1), else_=0)).label("overdue"))
               .select_from(asg.join(H, H.c.id == asg.c.household_id))
               .where(*household_where).group_by(asg.c.cadre_id).subquery("n"))
-    flagged = (select(asg.c.cadre_id, func.count().label("flagged"))
-               .select_from(S.join(asg, and_(asg.c.household_id == S.c.household_id,
-                                             asg.c.cadre_id == S.c.submitter_id))
-                            .join(H, H.c.id == S.c.household_id))
-               .where(visits_in(period, ids), S.c.geo_status.in_(FLAGGED_GEO_STATUSES), *household_where)
-               .group_by(asg.c.cadre_id).subquery("f"))
+    at = literal(period.end, UtcDateTime())
+    linked_then = (select(literal_column("1"))  # the visitor was the household's cadre at the period's end
+                   .where(ASG.c.household_id == S.c.household_id, ASG.c.cadre_id == S.c.submitter_id,
+                          ASG.c.valid_from < at, or_(ASG.c.valid_to.is_(None), ASG.c.valid_to >= at)).exists())
+    flagged = (select(S.c.submitter_id.label("cadre_id"), func.count().label("flagged"))
+               .select_from(S.join(H, H.c.id == S.c.household_id))
+               .where(visits_in(period, ids), S.c.geo_status.in_(FLAGGED_GEO_STATUSES), *household_where,
+                      linked_then, *([S.c.submitter_id == cadre_id] if cadre_id is not None else []))
+               .group_by(S.c.submitter_id).subquery("f"))
     return (select(U.c.id, U.c.username, U.c.display_name, linked.c.households, linked.c.visited,
                    linked.c.overdue, func.coalesce(flagged.c.flagged, 0).label("flagged"))
             .select_from(linked.outerjoin(flagged, flagged.c.cadre_id == linked.c.cadre_id)
@@ -222,8 +240,8 @@ def flagged_count(period):
     """Correlated: the household's flagged visits in the period (evaluated for output rows only)."""
     return (select(func.count()).where(S.c.household_id == H.c.id, by_household(S.c.kind) == "visit",
                                        S.c.is_current == true(),
-                                       by_household(S.c.captured_at) >= literal(period.start, UtcDateTime()),
-                                       by_household(S.c.captured_at) < literal(period.end, UtcDateTime()),
+                                       S.c.captured_at >= literal(period.start, UtcDateTime()),
+                                       S.c.captured_at < literal(period.end, UtcDateTime()),
                                        S.c.geo_status.in_(FLAGGED_GEO_STATUSES))
             .scalar_subquery())
 
@@ -231,10 +249,10 @@ def flagged_count(period):
 def household_rows(period, now, household_where, small: bool, *, status=None, cadre_id=None):
     """Households with area, cadre (at the period's end), last visit, visited, flagged and overdue.
 
-    `visited` tests membership in the period's counted visits (hashed once), so a status filter
-    costs one pass; the flagged count is looked up for the rows returned only."""
+    `visited` looks up the visits of households last counted since the period's start only (see
+    visited_in); the flagged count is looked up for the rows returned only."""
     asg = in_force_at(period.end)
-    visited = H.c.id.in_(counted_visits(period, households=_ids(household_where, small), submitter_id=cadre_id))
+    visited = visited_in(period, small or cadre_id is not None, cadre_id=cadre_id)
     overdue = overdue_clause(now)
     query = (select(H.c.id, H.c.code, H.c.head_name, H.c.address, H.c.category, H.c.lat, H.c.lon,
                     H.c.last_counted_visit_at, A.c.id.label("area_id"), A.c.code.label("area_code"),
@@ -259,18 +277,19 @@ def household_rows(period, now, household_where, small: bool, *, status=None, ca
 def map_features(period, now, household_where, small: bool):
     """One GeoJSON Feature (text) per located household, built by the database in one pass."""
     asg = in_force_at(period.end)
-    ids = _ids(household_where, small)
-    flagged = select(S.c.household_id).where(visits_in(period, ids), S.c.geo_status.in_(FLAGGED_GEO_STATUSES))
+    flagged = (select(literal_column("1"))  # looked up only for the few neither overdue nor visited
+               .where(S.c.household_id == H.c.id, S.c.captured_at >= literal(period.start, UtcDateTime()),
+                      S.c.captured_at < literal(period.end, UtcDateTime()), S.c.kind == "visit",
+                      S.c.is_current == true(), S.c.geo_status.in_(FLAGGED_GEO_STATUSES)).exists())
     status = case((overdue_clause(now), key("overdue")),
-                  (H.c.id.in_(counted_visits(period, households=ids)), key("visited")),
-                  (H.c.id.in_(flagged), key("flagged")), else_=key("unvisited"))
-    properties = json_obj(key("id"), H.c.id, key("code"), H.c.code, key("head"), H.c.head_name,
-                          key("status"), status, key("last_visit"), utc_text(H.c.last_counted_visit_at),
-                          key("cadre"), U.c.display_name, key("area_id"), H.c.area_id)
-    feature = json_obj(key("type"), key("Feature"),
-                       key("geometry"), json_obj(key("type"), key("Point"), key("coordinates"),
-                                                 json_arr(H.c.lon, H.c.lat)),
-                       key("properties"), properties)
+                  (visited_in(period, small), key("visited")),
+                  (flagged, key("flagged")), else_=key("unvisited"))
+    # Built with || (PostgreSQL's json_build_object takes twice as long); coordinates and ids are numbers
+    feature = joined_text('{"type":"Feature","geometry":{"type":"Point","coordinates":[', json_text(H.c.lon), ",",
+                          json_text(H.c.lat), ']},"properties":{"id":', json_text(H.c.id), ',"code":',
+                          json_text(H.c.code), ',"head":', json_text(H.c.head_name), ',"status":', json_text(status),
+                          ',"last_visit":', json_text(utc_text(H.c.last_counted_visit_at)), ',"cadre":',
+                          json_text(U.c.display_name), ',"area_id":', json_text(H.c.area_id), "}}")
     return (select(cast(feature, Text).label("feature"))
             .select_from(H.outerjoin(asg, asg.c.household_id == H.c.id)
                          .outerjoin(U, U.c.id == asg.c.cadre_id))

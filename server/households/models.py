@@ -44,7 +44,8 @@ class Household(db.Model):
     area = relationship("Area")
 
     __table_args__ = (
-        Index("ix_households_area_id", "area_id", "is_active"),
+        #: covers coverage's pass over an area's households (index only)
+        Index("ix_households_area_coverage", "area_id", "is_active", "category", "last_counted_visit_at"),
         Index("ix_households_updated_at", "updated_at"),
     )
 
@@ -70,7 +71,8 @@ class Assignment(db.Model):
     cadre = relationship("User", foreign_keys=[cadre_id])
 
     __table_args__ = (
-        Index("ix_assignments_household", "household_id", "valid_from"),
+        #: covers the assignment in force at a moment (coverage by cadre)
+        Index("ix_assignments_household_cover", "household_id", "valid_from", "valid_to", "cadre_id"),
         Index("ix_assignments_cadre", "cadre_id", "valid_to"),
         Index("ix_assignments_valid_to", "valid_to"),
         Index(

@@ -56,7 +56,9 @@ class Submission(db.Model):
     attachments = relationship("Attachment", back_populates="submission", order_by="Attachment.id")
 
     __table_args__ = (
-        Index("ix_submissions_household", "household_id", "captured_at"),
+        #: a household's visits by time, covering whether they count (coverage looks them up per household)
+        Index("ix_submissions_household_visits", "household_id", "captured_at", "kind", "is_current",
+              "review_state", "geo_status", "submitter_id"),
         Index("ix_submissions_submitter", "submitter_id", "captured_at"),
         Index("ix_submissions_area", "area_id", "kind", "captured_at"),
         Index("ix_submissions_kind_captured", "kind", "captured_at"),

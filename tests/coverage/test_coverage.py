@@ -111,6 +111,18 @@ def test_map_colours_households_by_status(client, scenario, token_for):
     assert h1["properties"]["last_visit"] == "2026-12-31T16:30:00Z"
 
 
+def test_map_features_are_valid_json_with_escaped_text_and_nulls(client, world, make_household, token_for):
+    odd = make_household(world.v1, None, code="SZ01-009", head_name='Li "Big" \\ 王\n', lat=29.5, lon=121.25)
+    response = client.get(f"/api/v1/coverage/map.geojson?period=2026-Q4&area={world.v1.id}",
+                          headers=token_for(world.admin))
+    collection = response.get_json(force=True)  # the whole body parses as JSON
+    feature = next(f for f in collection["features"] if f["properties"]["id"] == odd.id)
+    assert feature == {"type": "Feature", "geometry": {"type": "Point", "coordinates": [121.25, 29.5]},
+                       "properties": {"id": odd.id, "code": "SZ01-009", "head": 'Li "Big" \\ 王\n',
+                                      "status": "overdue", "last_visit": None, "cadre": None,
+                                      "area_id": world.v1.id}}
+
+
 def test_cadre_sees_only_their_own_row_and_households(client, scenario, token_for):
     headers = token_for(scenario.cadre)
     report = client.get("/api/v1/coverage?period=2026-Q4&by=cadre", headers=headers).json

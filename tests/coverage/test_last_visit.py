@@ -27,3 +27,23 @@ def test_refresh_recomputes_after_a_rejection(world, make_visit, db):
     db.session.refresh(world.h2)
     db.session.refresh(world.h3)
     assert world.h2.last_counted_visit_at == at("2026-10-01T02:00") and world.h3.last_counted_visit_at is None
+
+
+def test_a_visit_rejected_since_no_longer_counts_even_before_the_last_visit_is_refreshed(
+        client, world, make_visit, db, token_for):
+    make_visit(world.h1, world.cadre, "2026-10-15T02:00")  # Q4, counted
+    rejected = make_visit(world.h2, world.cadre, "2026-10-20T02:00")
+    rejected.review_state = "rejected"  # last_counted_visit_at is left too new (no refresh yet)
+    db.session.commit()
+    make_visit(world.h3, world.cadre2, "2026-12-31T15:00")  # after Q4 (local): last is past the period
+    make_visit(world.h3, world.cadre2, "2026-10-02T02:00")  # ...but it was visited in Q4 too
+    make_visit(world.h4, world.cadre2, "2026-09-01T02:00")  # last counted before Q4: unvisited
+    headers = token_for(world.admin)
+    report = client.get(f"/api/v1/coverage?period=2026-Q4&area={world.town.id}&level=village", headers=headers).json
+    visited = {row["area"]["code"]: row["visited"] for row in report["rows"]}
+    assert visited == {"NH-SZ-01": 1, "NH-SZ-02": 1}
+    cadres = client.get(f"/api/v1/coverage?period=2026-Q4&area={world.town.id}&by=cadre", headers=headers).json
+    assert {row["cadre"]["id"]: row["visited"] for row in cadres["rows"]} == {world.cadre.id: 1, world.cadre2.id: 1}
+    listed = client.get(f"/api/v1/coverage/households?period=2026-Q4&area={world.town.id}&status=visited",
+                        headers=headers).json
+    assert sorted(h["id"] for h in listed) == sorted([world.h1.id, world.h3.id])
