@@ -216,6 +216,9 @@ def review_submission(actor, submission_id: int, review_state: str, comment: str
     submission.review_state = review_state
     submission.review_comment = comment
     db.session.flush()
+    if submission.kind == "visit" and submission.household_id is not None and "rejected" in (previous, review_state):
+        from ..coverage.services import refresh_last_counted_visits
+        refresh_last_counted_visits([submission.household_id])  # a rejected visit stops counting
     audit.record(actor, "submission.review", "submission", submission.id,
                  review_state=review_state, previous=previous, comment=comment)
     return submission

@@ -14,6 +14,7 @@ _n = itertools.count(1)
 @pytest.fixture
 def make_submission(db):
     from server.models_base import utcnow
+    from server.coverage.services import record_counted_visit
     from server.submissions.models import Submission
     from server.surveys.services import current_version
 
@@ -33,6 +34,7 @@ def make_submission(db):
             replaces.is_current = False
         db.session.add(submission)
         db.session.flush()
+        record_counted_visit(submission)  # as ingest does
         return submission
     return make
 

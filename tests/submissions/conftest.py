@@ -14,6 +14,7 @@ BASE_TIME = datetime(2026, 11, 10, 8, 0, tzinfo=timezone.utc)
 @pytest.fixture
 def make_submission(db):
     """Insert a submission; by default a visit by the household's cadre, captured BASE_TIME + n minutes."""
+    from server.coverage.services import record_counted_visit
     from server.submissions.models import Submission
     from server.surveys.services import current_version
 
@@ -37,6 +38,8 @@ def make_submission(db):
             **fields,
         )
         db.session.add(submission)
+        db.session.flush()
+        record_counted_visit(submission)  # as ingest does
         db.session.commit()
         return submission
     return make

@@ -164,3 +164,19 @@ def test_cadre_loses_sight_of_a_household_relinked_away(client, world, make_subm
     db.session.commit()
     assert client.get(f"/api/v1/submissions/{visit.id}", headers=headers).status_code == 404
     assert client.get("/api/v1/submissions", headers=headers).json == []
+
+
+def test_rejecting_a_visit_moves_the_households_last_counted_visit_back(client, world, make_submission, token_for, db):
+    early = make_submission(world.h1, world.cadre, geo_status="verified")
+    late = make_submission(world.h1, world.cadre, geo_status="verified")
+    world.h1.last_counted_visit_at = late.captured_at
+    db.session.commit()
+    headers = token_for(world.manager)
+    assert client.patch(f"/api/v1/submissions/{late.id}", json={"review_state": "rejected"},
+                        headers=headers).status_code == 200
+    db.session.refresh(world.h1)
+    assert world.h1.last_counted_visit_at == early.captured_at
+    assert client.patch(f"/api/v1/submissions/{late.id}", json={"review_state": "approved"},
+                        headers=headers).status_code == 200
+    db.session.refresh(world.h1)
+    assert world.h1.last_counted_visit_at == late.captured_at
