@@ -49,7 +49,7 @@ fieldapp: server/static/fieldapp/.built
 
 # Interface translations (zh is the default language).
 translations: deps
-	$(BIN)/pybabel compile -d server/translations 2>&1 | grep -v "^compiling" || true
+	$(BIN)/pybabel compile -d server/translations >/dev/null
 
 assets: vendor fieldapp translations
 
@@ -72,8 +72,12 @@ test: dev-deps assets browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "no tests collected"; exit 1; fi; exit $$status
 
-bench: dev-deps
+# Benchmarks print figures (README, Benchmarks). Full-size coverage: $(BIN)/python bench/coverage.py
+bench: dev-deps assets
 	$(BIN)/python bench/import_households.py
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/coverage.py --households 20000 --villages 40 --cadres 400 --visits 100000 --sqlite /tmp/lianhu-bench-small.db
+	$(BIN)/python bench/fieldapp.py
 
 clean:
 	rm -rf $(VENV) node_modules server/static/vendor server/static/fieldapp
