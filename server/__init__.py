@@ -4,7 +4,7 @@ import os
 from flask import Flask, request, session
 from sqlalchemy import event
 
-from .config import INSTANCE, ROOT, Config
+from .config import DEV_SECRET_KEY, INSTANCE, ROOT, Config
 from .errors import register_error_handlers
 from .extensions import api, babel, csrf, db, limiter, migrate
 
@@ -66,6 +66,8 @@ def create_app(config: type | None = None) -> Flask:
     """Build the app: config, extensions, blueprints, error handlers, CLI."""
     app = Flask(__name__, instance_path=str(INSTANCE))
     app.config.from_object(config or Config)
+    if not (app.config["DEVELOPMENT"] or app.testing) and app.config["SECRET_KEY"] == DEV_SECRET_KEY:
+        raise RuntimeError("Set SECRET_KEY in the environment: the built-in one is for development only.")
     os.makedirs(app.config["ATTACHMENT_DIR"], exist_ok=True)
 
     db.init_app(app)

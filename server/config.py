@@ -16,8 +16,11 @@ def database_url(default: str) -> str:
     return url
 
 
+DEV_SECRET_KEY = "dev-only-not-secret"
+
+
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = database_url(f"sqlite:///{INSTANCE / 'lianhu.db'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     ATTACHMENT_DIR = os.environ.get("ATTACHMENT_DIR", str(INSTANCE / "attachments"))

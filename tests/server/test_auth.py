@@ -275,3 +275,16 @@ def test_device_last_seen_is_saved_on_reads(client, world, db):
     db.session.rollback()  # only what the request committed remains
     db.session.expire_all()
     assert db.session.get(Device, body["device_id"]).last_seen_at >= device.created_at
+
+
+def test_production_refuses_to_start_with_the_development_secret_key():
+    from server import create_app
+    from server.config import Config
+
+    class Production(Config):
+        DEVELOPMENT = False
+        SECRET_KEY = "dev-only-not-secret"
+        SQLALCHEMY_DATABASE_URI = "sqlite://"
+
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(Production)
