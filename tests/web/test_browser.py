@@ -6,11 +6,9 @@ from urllib.parse import urlparse
 import pytest
 from openpyxl import load_workbook
 
+from tests.web.browsing import LAPTOP, PHONE, open_page, sign_in
+
 pytestmark = pytest.mark.browser
-
-LAPTOP = {"width": 1366, "height": 860}
-PHONE = {"width": 390, "height": 844}
-
 
 @pytest.fixture
 def scene(world, make_area, make_household, make_visit):
@@ -28,34 +26,9 @@ def scene(world, make_area, make_household, make_visit):
     return world
 
 
-def open_page(browser, live_server, viewport=LAPTOP, **kwargs):
-    """A new page that never reaches the network beyond the live server (tiles are refused)."""
-    context = browser.new_context(viewport=viewport, accept_downloads=True, **kwargs)
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    page.outside = []
-    local = urlparse(live_server.url).netloc
-
-    def route(r):
-        if urlparse(r.request.url).netloc == local:
-            return r.continue_()
-        page.outside.append(r.request.url)
-        return r.abort()
-    page.route("**/*", route)
-    return page
-
-
-def sign_in(page, live_server, username="manager", password="secret-pass", next_path="/dashboard"):
-    page.goto(f"{live_server.url}/login?next={next_path}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"**{next_path}*")
-
-
 def test_dashboard_numbers_equal_the_api(browser, live_server, scene, artifacts):
     page = open_page(browser, live_server)
-    sign_in(page, live_server)
+    sign_in(page, live_server, "manager")
     headline = {el.get_attribute("data-key"): el.inner_text() for el in page.query_selector_all("#headline .value")}
     api = page.request.get(f"{live_server.url}/api/v1/coverage").json()
     total = api["total"]
@@ -82,7 +55,7 @@ def test_dashboard_numbers_equal_the_api(browser, live_server, scene, artifacts)
 
 def test_dashboard_drills_down_to_households(browser, live_server, scene):
     page = open_page(browser, live_server)
-    sign_in(page, live_server)
+    sign_in(page, live_server, "manager")
     page.click(f"#by-area tr[data-area='{scene.v1.id}'] td:first-child a")
     page.wait_for_url(f"**area={scene.v1.id}*")
     assert "清潭村" in page.inner_text("h1")
@@ -96,7 +69,7 @@ def test_dashboard_drills_down_to_households(browser, live_server, scene):
 
 def test_phone_sized_dashboard_is_readable(browser, live_server, scene, artifacts):
     page = open_page(browser, live_server, viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
-    sign_in(page, live_server)
+    sign_in(page, live_server, "manager")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1  # no sideways page scroll
     assert page.locator("#headline .stat").first.bounding_box()["width"] > 120
     page.screenshot(path=str(artifacts / "dashboard-phone.png"), full_page=True)
@@ -111,7 +84,7 @@ def wait_for_markers(page):
 
 def test_map_shows_households_and_a_click_opens_a_popup(browser, live_server, scene, artifacts):
     page = open_page(browser, live_server)
-    sign_in(page, live_server, next_path="/map")
+    sign_in(page, live_server, "manager", next_path="/map")
     wait_for_markers(page)
     assert int(page.get_attribute("#coverage-map", "data-loaded")) == 24
     assert page.locator(".hh-cluster").count() + page.locator(".hh-marker").count() > 0
@@ -133,7 +106,7 @@ def test_map_shows_households_and_a_click_opens_a_popup(browser, live_server, sc
 
 def test_map_on_a_phone(browser, live_server, scene, artifacts):
     page = open_page(browser, live_server, viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
-    sign_in(page, live_server, next_path="/map")
+    sign_in(page, live_server, "manager", next_path="/map")
     wait_for_markers(page)
     box = page.locator("#coverage-map").bounding_box()
     assert box["width"] >= PHONE["width"] - 30 and box["height"] >= 300
@@ -144,7 +117,7 @@ def test_map_on_a_phone(browser, live_server, scene, artifacts):
 
 def test_language_switch(browser, live_server, scene):
     page = open_page(browser, live_server)
-    sign_in(page, live_server)
+    sign_in(page, live_server, "manager")
     assert page.get_attribute("html", "lang") == "zh-CN"
     assert "走访覆盖" in page.inner_text("h1")
     page.click("#lang-en")
@@ -160,7 +133,7 @@ def test_language_switch(browser, live_server, scene):
 
 def test_unvisited_list_downloads_as_xlsx(browser, live_server, scene, artifacts):
     page = open_page(browser, live_server)
-    sign_in(page, live_server, next_path="/unvisited")
+    sign_in(page, live_server, "manager", next_path="/unvisited")
     listed = set(page.locator("#households tbody td:first-child").all_inner_texts())
     with page.expect_download() as info:
         page.click("#download-xlsx")
@@ -184,7 +157,7 @@ def test_every_page_loads_without_script_errors_or_sideways_scroll(browser, live
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" and "ERR_FAILED" not in msg.text
             and "Failed to load resource" not in msg.text else None)
-    sign_in(page, live_server)
+    sign_in(page, live_server, "manager")
     name = "laptop" if viewport is LAPTOP else "phone"
     for path in ("/map", "/unvisited", "/overdue", "/submissions", "/households", f"/households/{scene.h3.id}",
                  "/households/import", "/forms", "/users", f"/users/{scene.cadre.id}"):
@@ -202,7 +175,7 @@ def test_gcj02_tile_sets_get_offset_positions(browser, live_server, scene, app, 
     monkeypatch.setitem(app.config, "TILE_CRS", "gcj02")
     monkeypatch.setitem(app.config, "TILE_URL", "https://webrd01.is.autonavi.com/appmaptile?x={x}&y={y}&z={z}&style=8")
     page = open_page(browser, live_server)
-    sign_in(page, live_server, next_path="/map")
+    sign_in(page, live_server, "manager", next_path="/map")
     wait_for_markers(page)  # markers show although the tiles are refused
     assert '"crs": "gcj02"' in page.get_attribute("#coverage-map", "data-tiles")
     lat, lon = page.evaluate("Lianhu.wgsToGcj(39.908722, 116.397499)")  # Tiananmen: ~+0.0014, ~+0.0062 degrees
