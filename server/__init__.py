@@ -55,7 +55,7 @@ def register_blueprints(app: Flask) -> None:
 def wire_ingest_hooks() -> None:
     """What runs after ingest stores a submission: the rating link first (it marks self-rated
     answers), then cases from the visit's demands."""
-    from sync.ingest import AFTER_INGEST
+    from .submissions.ingest import AFTER_INGEST
 
     from .cases.services import cases_from_submission
     from .satisfaction.services import rate_submission

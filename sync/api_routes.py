@@ -7,7 +7,9 @@ from server.auth.services import current_actor
 from server.extensions import db
 from server.pagination import page_of
 
-from . import quarantine, services
+from server.submissions import quarantine
+
+from . import services
 from .schemas import (SyncAttachmentSchema, PullArgsSchema, PullSchema, PushResultsSchema, PushSchema,
                       QuarantineArgsSchema, QuarantineDetailSchema, QuarantineItemSchema)
 

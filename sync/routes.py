@@ -6,7 +6,9 @@ from server.auth.services import authenticate, device_for_token
 from server.errors import BadRequest, Forbidden, NotFound, Problem, TooLarge, Unauthenticated
 from server.extensions import api, csrf, db
 
-from . import ingest, multipart, openrosa, services, storage
+from server.submissions import ingest, storage
+
+from . import multipart, openrosa, services
 
 bp = Blueprint("openrosa", __name__)
 PREFIXES = {"": "/openrosa", "key_": "/key/<token>/openrosa"}

@@ -17,7 +17,8 @@ from server.models_base import utcnow
 from server.submissions.models import Attachment, Submission
 from server.surveys.models import Form, FormVersion
 
-from . import formspec, storage
+from server.submissions import storage
+from server.surveys import formspec
 
 #: how far back a cursor looks again, so a change committed late is never missed
 CURSOR_OVERLAP = timedelta(minutes=2)
@@ -194,7 +195,7 @@ def store_attachment(actor, instance_id: str, name: str, data: bytes) -> tuple[A
 
 def push_submissions(actor, device, items: list) -> list[dict]:
     """Ingest a JSON batch; one result per item, in order (accepted | duplicate | conflict | rejected)."""
-    from . import ingest
+    from server.submissions import ingest
     check_push_size(items)
     uploads = [ingest.Upload("json", json.dumps(item, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                                                 default=str).encode(), "application/json", {}, item=item)

@@ -40,8 +40,8 @@ def make_submission(db):
 
 @pytest.fixture
 def ingest_hook(db, app):
-    """Run the ingest hooks create_app wired (sync.ingest.AFTER_INGEST) on a stored submission, then commit."""
-    from sync.ingest import AFTER_INGEST
+    """Run the ingest hooks create_app wired (server.submissions.ingest.AFTER_INGEST) on a stored submission, then commit."""
+    from server.submissions.ingest import AFTER_INGEST
 
     def run(submission):
         for hook in AFTER_INGEST:

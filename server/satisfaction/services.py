@@ -169,7 +169,7 @@ def _store(link: SatisfactionLink, version, household: Household, xml: bytes) ->
 
 def _after_ingest_hooks():
     try:
-        from sync import ingest
+        from ..submissions import ingest
         hooks = list(getattr(ingest, "AFTER_INGEST", None) or [])
     except ImportError:
         hooks = []

@@ -1,4 +1,4 @@
-"""End to end through device sync: a pushed visit's demands become cases via sync.ingest.AFTER_INGEST."""
+"""End to end through device sync: a pushed visit's demands become cases via server.submissions.ingest.AFTER_INGEST."""
 import uuid
 from datetime import timedelta
 
@@ -7,7 +7,7 @@ import pytest
 from server.cases.models import Case
 from server.models_base import utcnow
 
-pytest.importorskip("sync.ingest")
+pytest.importorskip("server.submissions.ingest")
 
 DEMANDS = [
     {"category": "housing", "text": "修缮屋顶", "is_micro_wish": "no"},

@@ -188,7 +188,7 @@ def test_insert_race_is_resolved_as_duplicate_after_integrity_error(app, world, 
                                                                      monkeypatch):
     """Both requests see no row, both insert: the loser rolls back, re-evaluates, and answers 201."""
     from io import BytesIO
-    from sync import ingest
+    from server.submissions import ingest
     token = device_token(world.cadre)
     app.test_client().head(f"/key/{token}/openrosa/submission")  # last_seen set now, not during the race
     xml = visit_xml(token, world.h1, lat=world.h1.lat, lon=world.h1.lon)

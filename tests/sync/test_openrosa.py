@@ -311,7 +311,7 @@ def test_truncated_multipart_gets_400_xml_and_is_quarantined(client, world, devi
 
 def test_unexpected_error_is_openrosa_xml_and_keeps_the_payload(world, device_token, visit_xml, post_xml, db,
                                                                monkeypatch, app):
-    from sync import ingest
+    from server.submissions import ingest
 
     def broken(submission):
         raise RuntimeError("hook bug")
@@ -345,7 +345,7 @@ def test_repeat_answered_once_is_a_list_even_after_another_version_was_seen(worl
     when the version submitted turns out to have other fields."""
     from server.cases.models import Case
     from server.surveys.services import current_version
-    from sync import formspec
+    from server.surveys import formspec
 
     token = device_token(world.cadre)
     lat, lon = offset(world.h1.lat, world.h1.lon, north_m=10)

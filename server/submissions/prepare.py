@@ -13,7 +13,8 @@ from forms.answers import parse_geopoint, parse_instance, validate_answers
 from forms.errors import AnswerError, InstanceError
 from server.errors import HouseholdUnknown, Problem, SubmissionInvalid, ValidationFailed
 
-from . import formspec, storage
+from ..surveys import formspec
+from . import storage
 
 INSTANCE_ID_RE = re.compile(rb"<(?:\w+:)?instanceID>\s*([^<]{1,100}?)\s*</(?:\w+:)?instanceID>")
 TRUE = ("true", "1", "yes")
