@@ -52,16 +52,6 @@ def register_blueprints(app: Flask) -> None:
         importlib.import_module(name).register(app)
 
 
-def wire_ingest_hooks() -> None:
-    """What runs after ingest stores a submission: the rating link first (it marks self-rated
-    answers), then cases from the visit's demands."""
-    from .submissions.ingest import AFTER_INGEST
-
-    from .cases.services import cases_from_submission
-    from .satisfaction.services import rate_submission
-    AFTER_INGEST[:] = [rate_submission, cases_from_submission]
-
-
 def create_app(config: type | None = None) -> Flask:
     """Build the app: config, extensions, blueprints, error handlers, CLI."""
     app = Flask(__name__, instance_path=str(INSTANCE))
@@ -82,7 +72,6 @@ def create_app(config: type | None = None) -> Flask:
             _sqlite_pragmas(db.engine)
 
     register_blueprints(app)
-    wire_ingest_hooks()
     register_error_handlers(app)
     from .cli import register_cli
     register_cli(app)

@@ -1,9 +1,11 @@
 """/api/v1/sync (pull, push, attachments) and /api/v1/quarantine."""
-from flask import g, request
+from flask import current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from server.auth.services import current_actor
+from server.errors import BadRequest, TooLarge
 from server.extensions import db
 from server.pagination import page_of
 
@@ -31,14 +33,34 @@ class Pull(MethodView):
 
 @blp.route("/push")
 class Push(MethodView):
-    @blp.arguments(PushSchema)
+    @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": PushSchema}}})
     @blp.response(200, PushResultsSchema)
-    def post(self, data):
-        """Up to 100 submissions; one result per item, in order. A retried batch adds nothing."""
-        actor = current_actor()
-        results = services.push_submissions(actor, g.get("device"), data["submissions"])
+    def post(self):
+        """Up to 100 submissions; one result per item, in order. A retried batch adds nothing.
+
+        An item that cannot be taken is `rejected` with its reasons and quarantined alone; the body as
+        a whole is refused (400, 413) only when it is not a batch at all, and it is quarantined too."""
+        actor, device = current_actor(), g.get("device")
+        body = _body()
+        try:
+            results = services.push_body(actor, device, body)
+        except (BadRequest, TooLarge) as exc:
+            services.quarantine_body(actor, device, body, exc)
+            db.session.commit()
+            raise
         db.session.commit()
         return {"results": results}
+
+
+def _body() -> bytes:
+    try:
+        return request.get_data(cache=False)
+    except RequestEntityTooLarge:
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        problem = TooLarge(f"The body ({request.content_length or 'chunked'} bytes) is over the {limit} byte limit.")
+        services.quarantine_body(current_actor(), g.get("device"), b"", problem)
+        db.session.commit()
+        raise problem from None
 
 
 @blp.route("/attachments/<path:instance_id>/<name>")

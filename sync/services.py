@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 
 from server.cases.models import Case
-from server.errors import AttachmentMismatch, BadRequest, FormNotFound, NotFound, TooLarge
+from server.errors import AttachmentMismatch, BadRequest, FormNotFound, NotFound
 from server.extensions import db
 from server.households.models import Assignment, Household
 from server.households.services import linked_household_ids, policy_days, scope_filter
@@ -17,8 +17,10 @@ from server.models_base import utcnow
 from server.submissions.models import Attachment, Submission
 from server.surveys.models import Form, FormVersion
 
-from server.submissions import storage
+from server.submissions import ingest, storage
 from server.surveys import formspec
+
+from . import batch
 
 #: how far back a cursor looks again, so a change committed late is never missed
 CURSOR_OVERLAP = timedelta(minutes=2)
@@ -163,14 +165,6 @@ def _household_items(rows) -> list[dict]:
     return items
 
 
-def check_push_size(items) -> None:
-    """At most SYNC_PUSH_MAX submissions per batch."""
-    limit = current_app.config["SYNC_PUSH_MAX"]
-    if len(items) > limit:
-        raise TooLarge(f"At most {limit} submissions per push; send {len(items)} in several batches.",
-                       limit=limit, given=len(items))
-
-
 def store_attachment(actor, instance_id: str, name: str, data: bytes) -> tuple[Attachment, bool]:
     """Receive the bytes of a declared attachment; returns (row, created)."""
     if not storage.is_plain_name(name):
@@ -193,14 +187,27 @@ def store_attachment(actor, instance_id: str, name: str, data: bytes) -> tuple[A
     return row, True
 
 
-def push_submissions(actor, device, items: list) -> list[dict]:
-    """Ingest a JSON batch; one result per item, in order (accepted | duplicate | conflict | rejected)."""
-    from server.submissions import ingest
-    check_push_size(items)
-    uploads = [ingest.Upload("json", json.dumps(item, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                                                default=str).encode(), "application/json", {}, item=item)
+def push_body(actor, device, body: bytes) -> list[dict]:
+    """Ingest a JSON batch; one result per item, in order (accepted | duplicate | conflict | rejected).
+
+    Raises BadRequest / TooLarge when the body as a whole is not a batch (the caller quarantines it)."""
+    items = batch.read_items(body, current_app.config["SYNC_PUSH_MAX"])
+    uploads = [ingest.Upload("json", item.payload, "application/json", {},
+                             item=item.value if item.problem is None else _envelope(item.value), problem=item.problem)
                for item in items]
     return [_push_result(o) for o in ingest.ingest(actor, device, uploads)]
+
+
+def _envelope(value):
+    """What of a refused item names it (its instance_id, when that is plain text)."""
+    if isinstance(value, dict) and isinstance(value.get("instance_id"), str):
+        return {"instance_id": value["instance_id"]}
+    return None
+
+
+def quarantine_body(actor, device, body: bytes, problem) -> None:
+    """Keep a push body that is not a batch at all, with its reason."""
+    ingest.quarantine_upload(actor, device, ingest.Upload("json", body, "application/json"), problem)
 
 
 def _push_result(outcome) -> dict:

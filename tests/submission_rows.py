@@ -1,5 +1,6 @@
-"""Fixtures shared by tests/cases and tests/satisfaction: submission rows as ingest would store them,
-and ingest's hooks run on them. Import them into a conftest."""
+"""Submission rows for tests, stored through the lifecycle as ingest stores them (so nothing derived
+is written by the tests themselves), and fixtures shared by tests/cases and tests/satisfaction.
+Import the fixtures into a conftest; call `store_as_ingest` from other factories."""
 import hashlib
 import itertools
 import uuid
@@ -10,10 +11,22 @@ import pytest
 _n = itertools.count(1)
 
 
+def store_as_ingest(submission):
+    """Hand a flushed Submission to the lifecycle, the one owner of what storing it changes."""
+    from types import SimpleNamespace
+
+    from server.extensions import db
+    from server.submissions import lifecycle
+    from server.surveys.models import FormVersion
+    version = db.session.get(FormVersion, submission.form_version_id)
+    actor = SimpleNamespace(id=submission.submitter_id)
+    lifecycle.record_stored(actor, [lifecycle.Stored(submission, version.form.form_id, version.version)])
+    return submission
+
+
 @pytest.fixture
 def make_submission(db):
     from server.models_base import utcnow
-    from server.coverage.services import record_counted_visit
     from server.submissions.models import Submission
     from server.surveys.services import current_version
 
@@ -33,18 +46,19 @@ def make_submission(db):
             replaces.is_current = False
         db.session.add(submission)
         db.session.flush()
-        record_counted_visit(submission)  # as ingest does
+        store_as_ingest(submission)
         return submission
     return make
 
 
 @pytest.fixture
 def ingest_hook(db, app):
-    """Run the ingest hooks create_app wired (server.submissions.ingest.AFTER_INGEST) on a stored submission, then commit."""
-    from server.submissions.ingest import AFTER_INGEST
+    """Run the lifecycle's after-store steps (satisfaction rating, cases) on a stored submission whose
+    answers a test changed after making it, then commit; the steps are idempotent."""
+    from server.submissions.lifecycle import AFTER_STORE
 
     def run(submission):
-        for hook in AFTER_INGEST:
-            hook(submission)
+        for step in AFTER_STORE:
+            step(submission)
         db.session.commit()
     return run

@@ -1,6 +1,6 @@
 """Area tree: scope checks and CRUD."""
 from ..audit import services as audit
-from ..auth.services import require_role
+from ..auth.roles import require_role
 from ..errors import Conflict, NotFound
 from ..extensions import db
 from .models import Area

@@ -12,6 +12,7 @@ from ..errors import BadCredentials, Conflict, Forbidden, NotFound, TokenInvalid
 from ..extensions import db
 from ..models_base import utcnow
 from .models import ROLES, Device, User
+from .roles import require_role  # noqa: F401  (re-exported: most areas import it from here)
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 _DUMMY_HASH = None
@@ -135,12 +136,6 @@ def current_actor() -> User:
         except Exception as exc:  # wtforms ValidationError: missing or expired token
             raise Forbidden(f"CSRF check failed: {exc}") from exc
     return g.actor
-
-
-def require_role(actor: User, *roles: str) -> None:
-    """Forbidden unless the actor has one of the roles."""
-    if actor.role not in roles:
-        raise Forbidden()
 
 
 def login_session(user: User) -> None:

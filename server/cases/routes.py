@@ -48,7 +48,6 @@ class CaseById(MethodView):
         actor = current_actor()
         case = services.update_case(actor, services.get_case(actor, case_id), data)
         db.session.commit()
-        db.session.refresh(case)
         return case
 
 

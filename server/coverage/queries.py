@@ -2,7 +2,6 @@
 assignments. Every report is one statement; aggregation happens in the database."""
 from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import and_, case, cast, func, literal, literal_column, or_, select, true, tuple_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
@@ -15,6 +14,7 @@ from ..households.models import Assignment, Household
 from ..households.services import policy_days
 from ..models_base import UtcDateTime
 from ..submissions.models import Submission
+from ..submissions.rules import counted_clause  # noqa: F401  (re-exported for reports)
 
 H, S, A, ASG, U = (Household.__table__, Submission.__table__, Area.__table__, Assignment.__table__,
                    User.__table__)
@@ -114,12 +114,6 @@ def key(name: str):
 
 
 # ---- building blocks --------------------------------------------------------
-
-def counted_clause():
-    """A counted visit: not rejected, geo status in COUNTED_GEO_STATUSES (kind and period apart)."""
-    return and_(S.c.review_state != "rejected",
-                S.c.geo_status.in_(tuple(current_app.config["COUNTED_GEO_STATUSES"])))
-
 
 def visits_in(period, households=None):
     """Current visit-kind submissions captured in the period (of these households, when given)."""

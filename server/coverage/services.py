@@ -1,7 +1,6 @@
 """Coverage reports by area and by cadre, household lists and the map, scoped to the acting user."""
 from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import func, select, text, true
 
 from ..areas import services as areas
@@ -10,7 +9,6 @@ from ..auth.services import require_role
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..pagination import checked_page
-from ..households.models import Household
 from ..households.services import policy_days, scope_filter
 from ..models_base import utcnow
 from . import queries
@@ -192,34 +190,3 @@ def map_geojson(actor, period, *, area_id=None, now=None):
             separator = ","
         yield "]}"
     return chunks()
-
-
-# ---- keeping households.last_counted_visit_at -------------------------------
-
-def is_counted(submission) -> bool:
-    """Whether a submission is a counted visit (period apart)."""
-    return (submission.kind == "visit" and submission.is_current is not False
-            and submission.review_state != "rejected"
-            and submission.geo_status in current_app.config["COUNTED_GEO_STATUSES"])
-
-
-def record_counted_visit(submission) -> bool:
-    """Ingest calls this for each new submission: a counted visit moves the household's last visit on."""
-    if submission.household_id is None or not is_counted(submission):
-        return False
-    db.session.execute(
-        db.update(Household).where(Household.id == submission.household_id,
-                                   db.or_(Household.last_counted_visit_at.is_(None),
-                                          Household.last_counted_visit_at < submission.captured_at))
-        .values(last_counted_visit_at=submission.captured_at))
-    return True
-
-
-def refresh_last_counted_visits(household_ids) -> None:
-    """Recompute households' last counted visit from their submissions (after a rejection or an edit)."""
-    S = queries.S
-    last = (select(func.max(S.c.captured_at))
-            .where(S.c.household_id == Household.id, S.c.kind == "visit", S.c.is_current == true(),
-                   queries.counted_clause()).scalar_subquery())
-    db.session.execute(db.update(Household).where(Household.id.in_(household_ids))
-                       .values(last_counted_visit_at=last).execution_options(synchronize_session="fetch"))

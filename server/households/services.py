@@ -6,27 +6,12 @@ from ..auth.services import require_role
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from ..models_base import utcnow
+from . import access
+from .access import current_cadre_id, linked_household_ids, scope_filter  # noqa: F401  (re-exported)
 from .models import DEFAULT_POLICY_DAYS, Assignment, Household, VisitPolicy
 
 EDITABLE = ("code", "area_id", "address", "head_name", "phone", "size", "category",
             "lat", "lon", "location_source", "is_active")
-
-
-def linked_household_ids(cadre_id: int):
-    """A select of the ids of households linked to a cadre now."""
-    return db.select(Assignment.household_id).where(
-        Assignment.cadre_id == cadre_id, Assignment.valid_to.is_(None)
-    )
-
-
-def scope_filter(actor, query, household_id_column=Household.id, area_id_column=None):
-    """Restrict a query to the households the actor may see."""
-    if actor.role == "admin":
-        return query
-    if actor.role == "cadre":
-        return query.where(household_id_column.in_(linked_household_ids(actor.id)))
-    column = area_id_column if area_id_column is not None else Household.area_id
-    return query.where(column.in_(areas.subtree_ids(actor.area)))
 
 
 def scoped_households(actor):
@@ -35,12 +20,8 @@ def scoped_households(actor):
 
 
 def can_see(actor, household: Household) -> bool:
-    """Whether the actor may see this household."""
-    if actor.role == "admin":
-        return True
-    if actor.role == "cadre":
-        return current_cadre_id(household.id) == actor.id
-    return areas.in_subtree(household.area, actor.area)
+    """Whether the actor may see (and act on) this household: the rule in access.py."""
+    return access.can_act(actor, household)
 
 
 def get_in_scope(actor, household_id: int) -> Household:
@@ -116,13 +97,6 @@ def update_household(actor, household: Household, data: dict) -> Household:
 def current_assignment(household_id: int) -> Assignment | None:
     """The assignment in force for a household."""
     return db.session.scalar(db.select(Assignment).filter_by(household_id=household_id, valid_to=None))
-
-
-def current_cadre_id(household_id: int) -> int | None:
-    """The id of the cadre linked to a household now."""
-    return db.session.scalar(
-        db.select(Assignment.cadre_id).filter_by(household_id=household_id, valid_to=None)
-    )
 
 
 def get_cadre(actor, cadre_id: int) -> User:

@@ -44,8 +44,10 @@ def resident(token):
         link = services.check_usable(services.find_link(token))
         if request.method == "GET":
             return _form_page(link)
-        services.submit_resident_answer(token, request.form)
-        db.session.commit()
+        outcome = services.submit_resident_answer(token, request.form)
+        db.session.commit()  # a refusal commits only its quarantine entry
+        if outcome.problem is not None:
+            raise outcome.problem
     except NotFound:
         db.session.rollback()
         return render_template("satisfaction/gone.html", title=_("Invalid link"), reason="invalid"), 404
@@ -84,9 +86,11 @@ def resident_submission(token):
     """A resident's answer as instance XML (multipart `xml_submission_file` or a raw XML body): 201, or a problem."""
     upload = request.files.get("xml_submission_file")
     xml = upload.read() if upload is not None else request.get_data()
-    submission = services.submit_resident_xml(token, xml)
-    db.session.commit()
-    return jsonify({"status": "accepted", "instance_id": submission.instance_id}), 201
+    outcome = services.submit_resident_xml(token, xml)
+    db.session.commit()  # a refusal commits only its quarantine entry
+    if outcome.problem is not None:
+        raise outcome.problem
+    return jsonify({"status": outcome.status, "instance_id": outcome.instance_id}), 201
 
 
 def _manager():

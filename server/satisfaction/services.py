@@ -1,20 +1,19 @@
 """Residents rate their cadre: one-time links per household and period, and the ingest hook."""
-import hashlib
 import secrets
 import uuid
+from dataclasses import dataclass
 
-from forms.answers import build_instance_xml, parse_instance, validate_answers
-from forms.errors import AnswerError, InstanceError
+from forms.answers import build_instance_xml, validate_answers
+from forms.errors import AnswerError
 
 from ..areas import services as areas
 from ..audit import services as audit
 from ..auth.services import hash_token, require_role
-from ..errors import LinkGone, NotFound, SubmissionConflict, SubmissionInvalid, ValidationFailed
+from ..errors import LinkGone, NotFound, ValidationFailed
 from ..extensions import db
-from ..households import services as households
 from ..households.models import Household
 from ..models_base import utcnow
-from ..submissions.models import Submission
+from ..submissions import ingest
 from ..surveys import services as surveys
 from .models import SatisfactionLink
 from .periods import period_of
@@ -97,39 +96,41 @@ def resident_questions():
     return version, fields
 
 
-def submit_resident_answer(token: str, form: dict) -> Submission:
-    """Store a resident's answers from the link's page as a satisfaction submission (source 'resident')."""
+@dataclass
+class ResidentActor:
+    """Who answers through a one-time link: no account, and the link's household only (access.py)."""
+    household_id: int
+    role: str = "resident"
+    id: None = None
+    area_id: None = None
+    display_name: str = "resident"
+
+
+def submit_resident_answer(token: str, form: dict):
+    """A resident's answers from the link's page: checked like a form (errors shown, nothing kept),
+    then stored through ingest as instance XML. Returns ingest's outcome."""
     link = check_usable(find_link(token))
     version, questions = resident_questions()
     household = db.session.get(Household, link.household_id)
     answers = {f.path: form.get(f.path, "").strip() for f in questions if str(form.get(f.path, "")).strip()}
     answers["household"] = household.code
     _validate(version, answers)
-    _consume(link)
-    return _store(link, version, household, build_instance_xml(version.xml, answers, f"uuid:{uuid.uuid4()}"))
+    return _ingest(link, build_instance_xml(version.xml, answers, f"uuid:{uuid.uuid4()}"))
 
 
-def submit_resident_xml(token: str, xml: bytes) -> Submission:
-    """Store a resident's answer sent as XForm instance XML (the field app's form engine, in resident mode)."""
-    link = check_usable(find_link(token))
-    household = db.session.get(Household, link.household_id)
-    try:
-        instance = parse_instance(xml)
-        if instance.form_id != FORM_ID:
-            raise SubmissionInvalid(f"This link takes the {FORM_ID} form, not {instance.form_id!r}.")
-        version = surveys.find_version(FORM_ID, instance.version)
-        if version is None:
-            raise SubmissionInvalid(f"Unknown version {instance.version!r} of the {FORM_ID} form.")
-        instance = parse_instance(xml, surveys.fields_for(version))
-    except InstanceError as exc:
-        raise SubmissionInvalid(exc.message) from exc
-    if instance.answers.get("household") != household.code:
-        raise ValidationFailed("The answer names another household than the link's.", field="household")
-    if db.session.scalar(db.select(Submission.id).filter_by(instance_id=instance.instance_id)) is not None:
-        raise SubmissionConflict("A submission with this instanceID exists.")
-    _validate(version, instance.answers)
-    _consume(link)
-    return _store(link, version, household, xml)
+def submit_resident_xml(token: str, xml: bytes):
+    """A resident's answer sent as XForm instance XML (the field app's form engine, in resident mode),
+    through the one ingest pipeline: parse, version, idempotency, audit; a refusal is quarantined.
+    Returns ingest's outcome (the caller commits, then raises outcome.problem when there is one)."""
+    return _ingest(check_usable(find_link(token)), xml)
+
+
+def _ingest(link: SatisfactionLink, xml: bytes):
+    outcome = ingest.ingest(ResidentActor(link.household_id), None, [ingest.Upload("resident", xml)])[0]
+    if outcome.status == "accepted":
+        _consume(link)
+        link.submission_id = outcome.submission.id
+    return outcome
 
 
 def _validate(version, answers: dict) -> None:
@@ -147,57 +148,3 @@ def _consume(link: SatisfactionLink) -> None:
         .values(used_at=utcnow()).execution_options(synchronize_session=False)).rowcount
     if taken != 1:
         raise LinkGone("This household has already answered. Thank you!", reason="used")
-
-
-def _store(link: SatisfactionLink, version, household: Household, xml: bytes) -> Submission:
-    """Store the resident's XML as a submission, tie it to the link, and run the ingest hooks."""
-    instance = parse_instance(xml, surveys.fields_for(version))
-    now = utcnow()
-    submission = Submission(instance_id=instance.instance_id, form_version_id=version.id, kind=FORM_ID,
-                            household_id=household.id, area_id=household.area_id, source="resident",
-                            captured_at=now, received_at=now, answers=instance.answers,
-                            raw_xml=xml.decode("utf-8", errors="replace"), content_hash=hashlib.sha256(xml).hexdigest(),
-                            geo_status="no_fix")
-    db.session.add(submission)
-    db.session.flush()
-    link.submission_id = submission.id
-    for hook in _after_ingest_hooks():
-        hook(submission)
-    db.session.flush()
-    return submission
-
-
-def _after_ingest_hooks():
-    try:
-        from ..submissions import ingest
-        hooks = list(getattr(ingest, "AFTER_INGEST", None) or [])
-    except ImportError:
-        hooks = []
-    if rate_submission not in hooks:
-        hooks.insert(0, rate_submission)
-    return hooks
-
-
-def rate_submission(submission) -> None:
-    """Ingest hook: link a satisfaction answer to the cadre it rates; 不满意 opens a case for the manager."""
-    if submission.kind != "satisfaction" or submission.household_id is None:
-        return
-    if submission.rated_cadre_id is None:
-        submission.rated_cadre_id = households.current_cadre_id(submission.household_id)
-        submission.is_self_rated = bool(submission.submitter_id and submission.submitter_id == submission.rated_cadre_id)
-    if (submission.answers or {}).get("overall") == "unsatisfied" and not submission.is_self_rated:
-        _follow_up(submission)
-
-
-def _follow_up(submission) -> None:
-    from ..cases import services as cases
-    from ..cases.models import Case
-    key = f"sat:{cases.root_instance_id(submission)}"
-    if db.session.scalar(db.select(Case.id).filter_by(source_key=key)) is not None:
-        return
-    household = db.session.get(Household, submission.household_id)
-    comment = str((submission.answers or {}).get("comment") or "").strip()
-    cases.open_case(submission.submitter_id, household, category=cases.FOLLOW_UP_CATEGORY,
-                    text=f"满意度测评：不满意{'：' + comment if comment else ''}", raised_at=submission.captured_at,
-                    submission=submission, source_key=key, to_manager=True)
-

@@ -1,13 +1,13 @@
-"""Household look-ups and updates for ingest: a few queries per batch, not per submission."""
+"""Household look-ups for ingest: a few queries per batch, not per submission."""
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, case
+from sqlalchemy import bindparam
 
 from server.areas.models import Area
 from server.errors import HouseholdUnknown
 from server.extensions import db
+from server.households import access
 from server.households.models import Assignment, Household
-from server.models_base import UtcDateTime
 
 
 @dataclass
@@ -27,14 +27,6 @@ _HOUSEHOLDS = (db.select(Household.id, Household.code, Household.area_id, Househ
                .outerjoin(Assignment, (Assignment.household_id == Household.id) & Assignment.valid_to.is_(None)))
 _BY_IDS = _HOUSEHOLDS.where(Household.id.in_(bindparam("values", expanding=True)))
 _BY_CODES = _HOUSEHOLDS.where(Household.code.in_(bindparam("values", expanding=True)))
-_TABLE = Household.__table__
-_AT, _NOW = bindparam("at", type_=UtcDateTime()), bindparam("now", type_=UtcDateTime())
-_ANCHOR = (_TABLE.update().where(_TABLE.c.id == bindparam("hid"), _TABLE.c.lat.is_(None))
-           .values(lat=bindparam("lat"), lon=bindparam("lon"), location_source="first_visit",
-                   version=_TABLE.c.version + 1, updated_at=_NOW))
-_LAST = _TABLE.c.last_counted_visit_at
-_COUNT = (_TABLE.update().where(_TABLE.c.id == bindparam("hid"))
-          .values(last_counted_visit_at=case((_LAST.is_(None), _AT), (_LAST < _AT, _AT), else_=_LAST), updated_at=_NOW))
 
 
 class Households:
@@ -81,34 +73,13 @@ class Households:
         return None
 
     def may_submit(self, household: HouseholdInfo) -> bool:
-        """Cadres: their linked households; surveyors and managers: their area subtree; admins: all."""
-        role = self.actor.role
-        if role == "admin":
-            return True
-        if role == "cadre":
-            return household.cadre_id == self.actor.id
-        if self._actor_path is None:
-            self._actor_path = db.session.scalar(db.select(Area.path).where(Area.id == self.actor.area_id)) or "\0"
-        return household.area_path.startswith(self._actor_path)
+        """Whether the actor may act on this household (the rule in server/households/access.py)."""
+        if self._actor_path is None and self.actor.role in ("manager", "surveyor"):
+            self._actor_path = access.actor_area_path(self.actor) or ""
+        return access.may_act(self.actor, household_id=household.id, cadre_id=household.cadre_id,
+                              area_path=household.area_path, actor_path=self._actor_path or None)
 
     def note_visit(self, household: HouseholdInfo, candidate, geo, config) -> None:
         """Later items of the batch compare with the location an anchoring visit sets."""
         if geo.status == "anchored" and candidate.point:
             household.lat, household.lon = candidate.point["lat"], candidate.point["lon"]
-
-
-def apply_visits(created, config, now) -> None:
-    """Last counted visit (newest captured_at wins) and first-visit anchoring, in bulk."""
-    counted, anchored = [], []
-    for outcome, _ in created:
-        s = outcome.submission
-        if s.household_id is None:
-            continue
-        if s.kind == "visit" and s.geo_status in config["COUNTED_GEO_STATUSES"]:
-            counted.append({"hid": s.household_id, "at": s.captured_at, "now": now})
-        if s.geo_status == "anchored":
-            anchored.append({"hid": s.household_id, "lat": s.lat, "lon": s.lon, "now": now})
-    if anchored:
-        db.session.connection().execute(_ANCHOR, anchored)
-    if counted:
-        db.session.connection().execute(_COUNT, counted)

@@ -2,32 +2,32 @@
 
 Flow per batch: prepare each upload (parse, find the form version, flatten answers), load what
 the batch needs in a few queries (existing instanceIDs, households, the submitter's previous
-fixes), decide each item (duplicate, conflict, edit, new), flush once, then update households,
-write audit entries, run AFTER_INGEST hooks and quarantine what was refused. Callers commit.
+fixes), decide each item (duplicate, conflict, edit, new), insert the new ones, hand them to the
+lifecycle (server/submissions/lifecycle.py: households, audit, cases, ratings) and quarantine what
+was refused. Each item stands alone: one that cannot be read or stored is refused by itself.
+A concurrent insert of the same instanceID, a deadlock or a serialization failure runs the batch
+again. Callers commit.
 """
 import bisect
 from dataclasses import dataclass, field
-from typing import Callable
-
 from flask import current_app
 from sqlalchemy import bindparam, inspect
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from server.audit.models import AuditEntry
-from server.errors import HouseholdForbidden, Problem, SubmissionConflict, SubmissionNotFound
+from server.errors import HouseholdForbidden, Problem, SubmissionConflict, SubmissionNotFound, ValidationFailed
 from server.extensions import db
 from server.geo import Fix, GeoResult, check_location
 from server.models_base import utcnow
 from server.submissions.models import Attachment, QuarantineItem, Submission
 
-from . import households_sql, prepare, storage
+from . import households_sql, lifecycle, prepare, storage
 from .prepare import Candidate, FilePart, Upload  # noqa: F401  (re-exported for routes and tests)
 
-#: functions called with each newly stored Submission (e.g. cases from demands), after flush
-AFTER_INGEST: list[Callable[[Submission], None]] = []
-MAX_ATTEMPTS = 4
+MAX_ATTEMPTS = 5
+#: SQLSTATEs worth running the batch again for: deadlock detected, serialization failure
+RETRY_STATES = ("40P01", "40001")
 
 
 @dataclass
@@ -47,20 +47,17 @@ class Outcome:
         return self.status in ("accepted", "duplicate")
 
 
-def after_ingest(submission: Submission) -> None:
-    """Run the registered hooks for a newly stored submission."""
-    for hook in AFTER_INGEST:
-        hook(submission)
-
-
 def ingest(actor, device, uploads: list[Upload], *, quarantine: bool = True) -> list[Outcome]:
     """Ingest uploads from one actor/device; refused ones are quarantined. Flushes, never commits."""
     for attempt in range(MAX_ATTEMPTS):
         try:
             outcomes = _run(actor, device, uploads)
             break
-        except IntegrityError:
-            # another request stored one of these instanceIDs first: start again, it is now a duplicate
+        except (IntegrityError, OperationalError) as exc:
+            # another request stored one of these instanceIDs first (it is now a duplicate), or
+            # PostgreSQL chose this transaction as a deadlock's victim: start again
+            if isinstance(exc, OperationalError) and _sqlstate(exc) not in RETRY_STATES:
+                raise
             db.session.rollback()
             if attempt == MAX_ATTEMPTS - 1:
                 raise
@@ -71,6 +68,10 @@ def ingest(actor, device, uploads: list[Upload], *, quarantine: bool = True) -> 
                                                        outcome.instance_id)
         db.session.flush()
     return outcomes
+
+
+def _sqlstate(exc) -> str | None:
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) or getattr(getattr(exc, "orig", None), "pgcode", None)
 
 
 def _run(actor, device, uploads):
@@ -103,10 +104,11 @@ def _run(actor, device, uploads):
         if outcome.status == "accepted":
             created.append((outcome, candidate))
     if created:
-        _insert_new([(outcome.submission, candidate.values) for outcome, candidate in created])
+        created = _insert_checked(created)
     db.session.flush()  # edits' replaced versions, duplicates' newly received attachments
     if created:
-        _after_store(actor, created, config, now)
+        lifecycle.record_stored(actor, [lifecycle.Stored(o.submission, c.version.form_id, c.version.version)
+                                        for o, c in created], now)
     return outcomes
 
 
@@ -117,7 +119,6 @@ _FIX_COLUMNS = db.select(Submission.captured_at, Submission.lat, Submission.lon,
 _FIX_BEFORE = _FIX_COLUMNS.where(Submission.captured_at < bindparam("lo")).order_by(
     Submission.captured_at.desc()).limit(1)
 _FIX_BETWEEN = _FIX_COLUMNS.where(Submission.captured_at.between(bindparam("lo"), bindparam("hi"))).limit(2000)
-_INSERT_AUDIT = AuditEntry.__table__.insert()
 _INSERT_SUBMISSIONS = Submission.__table__.insert().returning(Submission.__table__.c.id,
                                                               sort_by_parameter_order=True)
 _INSERT_ATTACHMENTS = Attachment.__table__.insert().returning(Attachment.__table__.c.id,
@@ -181,6 +182,8 @@ def _decide(actor, device, outcome, c: Candidate, existing, known, fixes, now, c
         replaced.is_current = False
     submission = _new_submission(values)
     c.values = values
+    if c.raw_xml is not None and c.upload.protocol != "json" and c.raw_xml.encode("utf-8") != c.upload.payload:
+        storage.store_bytes(c.upload.payload, c.content_hash)  # the exact bytes of a non-UTF-8 payload
     _attach(submission, c, replaced, now)
     existing[c.instance_id] = submission
     if c.point:
@@ -198,6 +201,50 @@ def _new_submission(values: dict) -> Submission:
     submission.__dict__.update(values)
     set_committed_value(submission, "attachments", [])
     return submission
+
+
+def _insert_checked(created: list) -> list:
+    """Insert the batch's new submissions; when the database refuses a value, insert them one at a
+    time so that only the items it refuses are rejected. Returns what was stored.
+
+    PostgreSQL only: pysqlite's savepoints are not nested in its transaction (a RELEASE would commit),
+    and SQLite holds every value the item checks let through."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        _insert_new([(o.submission, c.values) for o, c in created])
+        return created
+    try:
+        with db.session.begin_nested():
+            _insert_new([(o.submission, c.values) for o, c in created])
+        return created
+    except IntegrityError:
+        raise
+    except DBAPIError as exc:
+        if isinstance(exc, OperationalError):
+            raise
+    stored = []
+    for outcome, candidate in created:
+        try:
+            with db.session.begin_nested():
+                _insert_new([(outcome.submission, candidate.values)])
+            stored.append((outcome, candidate))
+        except IntegrityError:
+            raise
+        except DBAPIError as exc:
+            if isinstance(exc, OperationalError):
+                raise
+            _undo(outcome, candidate)
+            outcome.problem = ValidationFailed(f"The database cannot hold a value of this submission: "
+                                               f"{str(exc.orig).splitlines()[0][:300]}")
+    return stored
+
+
+def _undo(outcome, candidate) -> None:
+    """An item the database refused: its edit does not replace anything after all."""
+    if candidate.values.get("replaces_id") is not None:
+        replaced = db.session.get(Submission, candidate.values["replaces_id"])
+        if replaced is not None:
+            replaced.is_current = True
+    outcome.status, outcome.submission, outcome.geo, outcome.missing_attachments = "rejected", None, None, []
 
 
 def _insert_new(new: list) -> None:
@@ -257,22 +304,6 @@ def receive_files(submission, files: dict, now) -> list[str]:
         if not row.is_received:
             missing.append(row.name)
     return missing
-
-
-def _after_store(actor, created, config, now):
-    """Household updates, audit entries and hooks for the submissions this batch stored."""
-    audits = []
-    for outcome, c in created:
-        s = outcome.submission
-        audits.append({"actor_id": actor.id, "action": "submission.edit" if s.replaces_id else "submission.create",
-                       "target_type": "submission", "target_id": str(s.id), "created_at": now,
-                       "details": {"instance_id": s.instance_id, "form_id": c.version.form_id,
-                                   "version": c.version.version, "household_id": s.household_id,
-                                   "geo_status": s.geo_status}})
-    db.session.connection().execute(_INSERT_AUDIT, audits)
-    households_sql.apply_visits(created, config, now)
-    for outcome, _ in created:
-        after_ingest(outcome.submission)
 
 
 def quarantine_upload(actor, device, upload: Upload, problem: Problem, instance_id=None) -> QuarantineItem:

@@ -16,6 +16,9 @@ from server.errors import HouseholdUnknown, Problem, SubmissionInvalid, Validati
 from ..surveys import formspec
 from . import storage
 
+#: what submissions.instance_id holds; a longer one is refused, never cut
+MAX_INSTANCE_ID = 100
+_DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]{1,40})["']""")
 INSTANCE_ID_RE = re.compile(rb"<(?:\w+:)?instanceID>\s*([^<]{1,100}?)\s*</(?:\w+:)?instanceID>")
 TRUE = ("true", "1", "yes")
 
@@ -34,6 +37,8 @@ class Upload:
     content_type: str | None = "text/xml"
     files: dict = field(default_factory=dict)
     item: dict | None = None
+    #: why the upload was refused before it could be read (the JSON batch reader found it unfit)
+    problem: Problem | None = None
 
 
 @dataclass
@@ -62,9 +67,15 @@ def prepare(upload: Upload, now: datetime, known, versions: dict) -> Candidate:
 
     `versions` caches form version look-ups for the batch (a refusal is cached too).
     """
-    if upload.protocol == "json":
-        return _prepare_json(upload, now, known, versions)
-    return _prepare_xml(upload, now, versions)
+    if upload.problem is not None:
+        raise upload.problem
+    try:
+        if upload.protocol == "json":
+            return _prepare_json(upload, now, known, versions)
+        return _prepare_xml(upload, now, versions)
+    except (ValueError, TypeError, UnicodeError, RecursionError, OverflowError) as exc:
+        # whatever else in a payload the XML and JSON libraries refuse: this item alone is refused
+        raise SubmissionInvalid(f"The submission cannot be read: {exc}"[:500]) from exc
 
 
 def _version(versions: dict, form_id: str, version: str | None) -> formspec.VersionRow:
@@ -105,6 +116,11 @@ def _prepare_xml(upload: Upload, now, versions) -> Candidate:
     if wanted is not given:
         instance = parse_instance(upload.payload, wanted)
     answers = instance.answers
+    if not 0 < len(instance.instance_id) <= MAX_INSTANCE_ID:
+        raise SubmissionInvalid(f"The instanceID is {len(instance.instance_id)} characters long; at most "
+                                f"{MAX_INSTANCE_ID} can be stored.", instance_id=instance.instance_id[:200])
+    if upload.protocol == "resident":
+        _check_resident(version, spec, answers)
     try:
         point = parse_geopoint(answers.get(spec.geopoint), spec.geopoint or "") if spec.geopoint else None
     except AnswerError as exc:
@@ -112,13 +128,36 @@ def _prepare_xml(upload: Upload, now, versions) -> Candidate:
     mock = str(answers.get("mock") or answers.get("location_mock") or "").strip().lower() in TRUE
     code = answers.get(spec.household_path) if spec.household_path else None
     return Candidate(
-        upload=upload, version=version, spec=spec, instance_id=instance.instance_id[:100],
+        upload=upload, version=version, spec=spec, instance_id=instance.instance_id,
         deprecated_id=instance.deprecated_id, answers=answers,
         content_hash=hashlib.sha256(upload.payload).hexdigest(),
-        captured_at=_captured_at(spec, answers) or now, raw_xml=upload.payload.decode("utf-8", "replace"),
+        captured_at=_captured_at(spec, answers) or now, raw_xml=decode_xml(upload.payload),
         point=point, is_mock=mock, household_code=code.strip() if isinstance(code, str) else None,
         attachments=[{"name": n} for n in _plain_names(spec.media_names(answers))],
     )
+
+
+def decode_xml(payload: bytes) -> str:
+    """The text of an XML payload, decoded by the encoding its declaration names (UTF-8 by default).
+
+    When that text's UTF-8 bytes differ from the payload (GB18030 and the like), ingest also keeps the
+    exact bytes, addressed by the content hash."""
+    match = _DECLARED_ENCODING.match(payload[:200])
+    encoding = match.group(1).decode("ascii") if match else "utf-8"
+    try:
+        return payload.decode(encoding)
+    except (LookupError, UnicodeDecodeError) as exc:
+        raise SubmissionInvalid(f"The XML is not valid {encoding}: {exc}"[:300]) from exc
+
+
+def _check_resident(version, spec, answers) -> None:
+    """A resident's link takes the satisfaction form, answered in full."""
+    if version.kind != "satisfaction":
+        raise SubmissionInvalid(f"This link takes the satisfaction form, not {version.form_id!r}.")
+    try:
+        validate_answers(spec.fields, answers)
+    except AnswerError as exc:
+        raise ValidationFailed("Some answers are missing or not valid.", errors=exc.errors) from exc
 
 
 def _prepare_json(upload: Upload, now, known, versions) -> Candidate:
@@ -212,8 +251,13 @@ def _shape_errors(item) -> list[dict]:
     need("location", dict, False)
     need("answers", dict)
     need("attachments", list, False)
-    if isinstance(item.get("instance_id"), str) and not 0 < len(item["instance_id"]) <= 100:
-        errors.append({"path": "instance_id", "message": "1 to 100 characters."})
+    if isinstance(item.get("instance_id"), str) and not 0 < len(item["instance_id"]) <= MAX_INSTANCE_ID:
+        errors.append({"path": "instance_id", "message": f"1 to {MAX_INSTANCE_ID} characters."})
+    for key in ("form_id", "form_version", "deprecated_id"):
+        if isinstance(item.get(key), str) and not 0 < len(item[key]) <= 255:
+            errors.append({"path": key, "message": "1 to 255 characters."})
+    if isinstance(item.get("household_id"), int) and not 0 < item["household_id"] < 2**63:
+        errors.append({"path": "household_id", "message": "Not a household id."})
     if isinstance(item.get("captured_at"), str):
         try:
             _parse_time(item["captured_at"])
@@ -224,6 +268,9 @@ def _shape_errors(item) -> list[dict]:
             errors.append({"path": f"attachments[{index}]/name", "message": "Give a plain file name."})
         elif spec.get("sha256") is not None and not storage.SHA256_RE.match(str(spec["sha256"]).lower()):
             errors.append({"path": f"attachments[{index}]/sha256", "message": "Give a sha256 hex digest."})
+        elif spec.get("size") is not None and (not isinstance(spec["size"], int) or isinstance(spec["size"], bool)
+                                               or not 0 <= spec["size"] < 2**53):
+            errors.append({"path": f"attachments[{index}]/size", "message": "Give the size in bytes."})
     return errors
 
 

@@ -6,15 +6,15 @@ from flask import current_app
 from sqlalchemy.orm import defer, selectinload
 
 from ..areas import services as areas
-from ..audit import services as audit
 from ..audit.models import AuditEntry
 from ..auth.models import User
 from ..auth.services import require_role
-from ..errors import Conflict, NotFound
+from ..errors import NotFound
 from ..extensions import db
 from ..households.models import Household
 from ..households.services import scope_filter
 from ..surveys.models import Form, FormVersion
+from . import lifecycle
 from .models import Attachment, Submission
 
 #: content types a browser may render inline without risk; anything else is sent as a download
@@ -208,17 +208,4 @@ def attachment_file(actor, submission_id: int, name: str) -> tuple[Attachment, s
 def review_submission(actor, submission_id: int, review_state: str, comment: str | None = None) -> Submission:
     """Managers and admins set the review state of a current submission in their scope (audited)."""
     require_role(actor, "admin", "manager")
-    submission = get_in_scope(actor, submission_id)
-    if not submission.is_current:
-        raise Conflict("This version was replaced by an edit; review the current version.",
-                       replaced_by=_replaced_by_id(submission.id))
-    previous = submission.review_state
-    submission.review_state = review_state
-    submission.review_comment = comment
-    db.session.flush()
-    if submission.kind == "visit" and submission.household_id is not None and "rejected" in (previous, review_state):
-        from ..coverage.services import refresh_last_counted_visits
-        refresh_last_counted_visits([submission.household_id])  # a rejected visit stops counting
-    audit.record(actor, "submission.review", "submission", submission.id,
-                 review_state=review_state, previous=previous, comment=comment)
-    return submission
+    return lifecycle.set_review_state(actor, get_in_scope(actor, submission_id), review_state, comment)

@@ -1,4 +1,4 @@
-"""End to end through device sync: a pushed visit's demands become cases via server.submissions.ingest.AFTER_INGEST."""
+"""End to end through device sync: a pushed visit's demands become cases through the submission lifecycle."""
 import uuid
 from datetime import timedelta
 

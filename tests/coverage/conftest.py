@@ -3,6 +3,7 @@ import itertools
 from datetime import datetime, timezone
 
 import pytest
+from tests.submission_rows import store_as_ingest
 
 _ids = itertools.count(1)
 
@@ -10,7 +11,6 @@ _ids = itertools.count(1)
 @pytest.fixture
 def make_visit(db):
     """A visit-kind submission for a household by a cadre; counted visits move last_counted_visit_at on."""
-    from server.coverage.services import record_counted_visit
     from server.submissions.models import Submission
     from server.surveys.services import current_version
 
@@ -30,7 +30,7 @@ def make_visit(db):
             accuracy=accuracy)
         db.session.add(submission)
         db.session.flush()
-        record_counted_visit(submission)
+        store_as_ingest(submission)
         db.session.commit()
         return submission
     return make

@@ -1,7 +1,8 @@
 """households.last_counted_visit_at: moved on by counted visits, recomputed after a rejection."""
 from datetime import datetime, timezone
 
-from server.coverage.services import record_counted_visit, refresh_last_counted_visits
+from server.submissions.lifecycle import refresh_last_counted_visits
+from server.submissions.rules import is_counted
 
 
 def at(text):
@@ -21,7 +22,7 @@ def test_refresh_recomputes_after_a_rejection(world, make_visit, db):
     make_visit(world.h2, world.cadre, "2026-10-01T02:00")
     newest = make_visit(world.h2, world.cadre, "2026-10-05T02:00")
     newest.review_state = "rejected"
-    assert record_counted_visit(newest) is False
+    assert is_counted(newest) is False
     refresh_last_counted_visits([world.h2.id, world.h3.id])
     db.session.commit()
     db.session.refresh(world.h2)

@@ -158,13 +158,17 @@ def test_form_engine_submission_is_stored_once(issue, client, db, world):
 
 @pytest.mark.parametrize("body, status", [
     (b"<not xml", 400), (b"", 400),
-    ("other-household", 422),
+    ("other-household", 403),
 ])
 def test_form_engine_submission_refuses_bad_xml_and_other_households(issue, client, db, world, body, status):
+    """Refused through the one ingest pipeline: the answer is quarantined with its bytes, the link stays usable."""
+    from server.submissions.models import QuarantineItem
     token = issue().json["links"][0]["token"]
     if body == "other-household":
         body = _instance_xml(db, world.h2.code)
     response = client.post(f"/s/{token}/submission", data=body, content_type="text/xml")
     assert response.status_code == status
     assert db.session.scalar(db.select(db.func.count(Submission.id))) == 0
+    quarantined = db.session.scalars(db.select(QuarantineItem)).one()
+    assert (quarantined.protocol, quarantined.payload) == ("resident", body)
     assert client.get(f"/s/{token}").status_code == 200

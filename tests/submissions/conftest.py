@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from tests.submission_rows import store_as_ingest
 
 _counter = itertools.count(1)
 BASE_TIME = datetime(2026, 11, 10, 8, 0, tzinfo=timezone.utc)
@@ -14,7 +15,6 @@ BASE_TIME = datetime(2026, 11, 10, 8, 0, tzinfo=timezone.utc)
 @pytest.fixture
 def make_submission(db):
     """Insert a submission; by default a visit by the household's cadre, captured BASE_TIME + n minutes."""
-    from server.coverage.services import record_counted_visit
     from server.submissions.models import Submission
     from server.surveys.services import current_version
 
@@ -39,7 +39,7 @@ def make_submission(db):
         )
         db.session.add(submission)
         db.session.flush()
-        record_counted_visit(submission)  # as ingest does
+        store_as_ingest(submission)
         db.session.commit()
         return submission
     return make

@@ -26,7 +26,7 @@ def test_detail_has_answers_attachments_and_links(client, world, visit, token_fo
     assert detail["versions"] == {"replaces": None, "replaced_by": None, "chain": [
         {"id": visit.id, "instance_id": visit.instance_id, "received_at": detail["received_at"],
          "review_state": "received", "is_current": True}]}
-    assert detail["history"] == []
+    assert [h["action"] for h in detail["history"]] == ["submission.create"]
 
 
 def test_download_streams_bytes_with_safe_headers(client, world, visit, token_for, make_attachment):
@@ -95,12 +95,13 @@ def test_review_changes_state_and_is_audited_with_comment(client, world, visit, 
     entry = db.session.scalar(db.select(AuditEntry).filter_by(action="submission.review"))
     assert entry.actor_id == world.manager.id and entry.target_id == str(visit.id)
     assert entry.details == {"review_state": "has_issues", "previous": "received", "comment": "photo is blurred"}
-    [item] = response.json["history"]
+    created, item = response.json["history"]
+    assert created["action"] == "submission.create"
     assert item["action"] == "submission.review" and item["actor"]["username"] == "manager"
     assert item["details"]["comment"] == "photo is blurred"
     approved = client.patch(f"/api/v1/submissions/{visit.id}", headers=token_for(world.admin),
                             json={"review_state": "approved"})
-    assert [h["details"]["previous"] for h in approved.json["history"]] == ["received", "has_issues"]
+    assert [h["details"].get("previous") for h in approved.json["history"]] == [None, "received", "has_issues"]
     listed = client.get("/api/v1/submissions?review_state=approved", headers=token_for(world.admin)).json
     assert [i["id"] for i in listed] == [visit.id]
 

@@ -311,11 +311,11 @@ def test_truncated_multipart_gets_400_xml_and_is_quarantined(client, world, devi
 
 def test_unexpected_error_is_openrosa_xml_and_keeps_the_payload(world, device_token, visit_xml, post_xml, db,
                                                                monkeypatch, app):
-    from server.submissions import ingest
+    from server.submissions import lifecycle
 
     def broken(submission):
         raise RuntimeError("hook bug")
-    monkeypatch.setattr(ingest, "AFTER_INGEST", [broken])
+    monkeypatch.setattr(lifecycle, "AFTER_STORE", [broken])
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
     token = device_token(world.cadre)
     xml = visit_xml(token, world.h1, lat=world.h1.lat, lon=world.h1.lon)

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 
 from tests.web.browsing import artifacts, browser, live_server  # noqa: F401  (shared fixtures)
+from tests.submission_rows import store_as_ingest
 
 _counter = itertools.count(1)
 
@@ -13,7 +14,6 @@ _counter = itertools.count(1)
 @pytest.fixture
 def make_visit(db):
     """A visit Submission row as ingest would store it (geo status given, not computed)."""
-    from server.coverage.services import record_counted_visit
     from server.models_base import utcnow
     from server.submissions.models import Submission
     from server.surveys.services import current_version
@@ -30,7 +30,7 @@ def make_visit(db):
             content_hash=f"{n:064x}", review_state=review_state)
         db.session.add(submission)
         db.session.flush()
-        record_counted_visit(submission)
+        store_as_ingest(submission)
         db.session.commit()
         return submission
     return make

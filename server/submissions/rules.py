@@ -1,0 +1,29 @@
+"""What a counted visit is: the one definition, as SQL and for a loaded row.
+
+A counted visit is a current (not replaced by an edit) visit-kind submission that is not rejected
+and whose geo status is in COUNTED_GEO_STATUSES (default: verified, anchored). The period it counts
+for is decided by its captured_at (coverage). Coverage, scorecards, households' last counted visit
+and the lifecycle all read it from here.
+"""
+from flask import current_app
+from sqlalchemy import and_, true
+
+from .models import Submission
+
+S = Submission.__table__
+
+
+def counted_geo_statuses() -> tuple:
+    return tuple(current_app.config["COUNTED_GEO_STATUSES"])
+
+
+def counted_clause(table=S):
+    """SQL: the rows of `table` (the submissions table or an alias of it) that are counted visits."""
+    return and_(table.c.kind == "visit", table.c.is_current == true(), table.c.review_state != "rejected",
+                table.c.geo_status.in_(counted_geo_statuses()))
+
+
+def is_counted(submission) -> bool:
+    """The same rule for a Submission object (or anything with those attributes)."""
+    return (submission.kind == "visit" and submission.is_current is not False
+            and submission.review_state != "rejected" and submission.geo_status in counted_geo_statuses())
