@@ -18,6 +18,7 @@ MAX_DEPTH = 32
 #: characters XML 1.0 cannot hold (tab, newline and carriage return are fine)
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _INT64 = 2**63 - 1
+_INSTANCE_ID = re.compile(r'"instance_id"\s*:\s*"([^"\\\x00-\x1f]{1,100})"')
 
 
 @dataclass
@@ -144,14 +145,16 @@ def _split_items(text: str) -> list[RawItem]:
     items = []
     for raw in elements:
         payload = raw.strip().encode("utf-8")
+        named = _INSTANCE_ID.search(raw)
+        envelope = {"instance_id": named.group(1)} if named else None
         try:
             value = json.loads(raw)
         except RecursionError:
-            items.append(RawItem(payload, None, SubmissionInvalid(
+            items.append(RawItem(payload, envelope, SubmissionInvalid(
                 f"The item cannot be stored: nested more than {MAX_DEPTH} levels deep.")))
             continue
         except ValueError as exc:
-            items.append(RawItem(payload, None, SubmissionInvalid(f"The item is not valid JSON: {exc}")))
+            items.append(RawItem(payload, envelope, SubmissionInvalid(f"The item is not valid JSON: {exc}")))
             continue
         items.append(_checked(payload, value))
     return items

@@ -101,6 +101,17 @@ def spec_for(row: VersionRow) -> FormSpec:
     return spec
 
 
+def spec_of(version: FormVersion) -> FormSpec:
+    """The cached spec of a FormVersion object (its XML is at hand)."""
+    spec = _CACHE.get(version.md5)
+    if spec is None:
+        spec = build_spec(version.md5, version.xml)
+        if len(_CACHE) >= _CACHE_MAX:
+            _CACHE.clear()
+        _CACHE[version.md5] = spec
+    return spec
+
+
 #: the spec last used for each form id, so a submission can be parsed once with its form's repeats
 _HINTS: dict[str, FormSpec] = {}
 _ROOT_ID = re.compile(rb"<(?![?!])[^<>]{0,300}?\sid=[\"']([^\"'<>]{1,64})[\"']")

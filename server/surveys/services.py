@@ -1,13 +1,13 @@
 """Publishing XLSForms as XForms, and looking forms up."""
-from functools import lru_cache
 
-from forms import xform, xlsform
+from forms import xlsform
 from forms.errors import XLSFormError
 
 from ..audit import services as audit
 from ..auth.services import require_role
 from ..errors import Conflict, FormInvalid, FormNotFound, FormUnchanged
 from ..extensions import db
+from . import formspec
 from .models import KINDS, Form, FormVersion
 
 
@@ -89,16 +89,6 @@ def current_version(form_id: str) -> FormVersion:
     return version
 
 
-def find_version(form_id: str, version: str | None) -> FormVersion | None:
-    """A given version of a form (the current one when version is None)."""
-    query = db.select(FormVersion).join(Form).where(Form.form_id == form_id)
-    if version is None:
-        query = query.where(FormVersion.is_current.is_(True))
-    else:
-        query = query.where(FormVersion.version == version)
-    return db.session.scalar(query)
-
-
 def set_state(actor, form: Form, state: str) -> Form:
     """Open or close a form for submissions."""
     require_role(actor, "admin", "manager")
@@ -107,12 +97,6 @@ def set_state(actor, form: Form, state: str) -> Form:
     return form
 
 
-@lru_cache(maxsize=64)
-def fields_of(md5: str, xml: str) -> tuple:
-    """The fields of an XForm, cached by its hash."""
-    return tuple(xform.parse_fields(xml))
-
-
 def fields_for(version: FormVersion) -> tuple:
-    """The fields of a stored version."""
-    return fields_of(version.md5, version.xml)
+    """The fields of a stored version, from the one parsed-XForm cache (formspec, by md5)."""
+    return formspec.spec_of(version).fields
