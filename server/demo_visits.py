@@ -1,7 +1,8 @@
 """Demo visits: realistic answers and locations, checked by the same geo rules as device data.
 
 They are written directly (not through device sync) because a device syncing a four-month-old
-visit today would rightly be flagged for its clock; here each visit is 'received' the day it was made."""
+visit today would rightly be flagged for its clock; here each visit is 'received' the day it was made.
+What storing them changes (last counted visits, anchors, cases, audit) is left to the lifecycle."""
 import hashlib
 import uuid
 from datetime import timedelta
@@ -13,6 +14,7 @@ from forms.answers import build_instance_xml
 from .extensions import db
 from .geo import Fix, check_location
 from .households.models import Assignment
+from .submissions import lifecycle
 from .submissions.models import Submission
 from .surveys.services import current_version
 
@@ -53,14 +55,17 @@ def send_visits(plan, rng) -> int:
         db.select(Assignment.household_id, Assignment.cadre_id).where(Assignment.valid_to.is_(None))).all())
     config = current_app.config
     previous: dict[int, Fix] = {}
+    anchors: dict[int, tuple] = {}
+    stored: list = []
     count = 0
     for household, captured_at in plan:
         cadre_id = cadre_of.get(household.id)
         if cadre_id is None:
             continue
         point, mock = _point(household, rng)
+        ref_lat, ref_lon = anchors.get(household.id, (household.lat, household.lon))
         received_at = captured_at + timedelta(hours=rng.uniform(0.1, 30))
-        geo = check_location(point, household.lat, household.lon, captured_at=captured_at,
+        geo = check_location(point, ref_lat, ref_lon, captured_at=captured_at,
                              received_at=received_at, config=config, is_mock=mock,
                              previous=previous.get(cadre_id))
         previous[cadre_id] = Fix(point["lat"], point["lon"], captured_at)
@@ -83,24 +88,11 @@ def send_visits(plan, rng) -> int:
             geo_reason=geo.reason, answers=answers, raw_xml=xml,
             content_hash=hashlib.sha256(xml.encode()).hexdigest())
         db.session.add(submission)
+        stored.append(lifecycle.Stored(submission, "visit", version.version))
         if geo.status == "anchored":
-            household.lat, household.lon, household.location_source = point["lat"], point["lon"], "first_visit"
-        if geo.status in config["COUNTED_GEO_STATUSES"]:
-            household.last_counted_visit_at = captured_at
+            anchors[household.id] = (point["lat"], point["lon"])
         count += 1
     db.session.flush()
-    _cases_from_demands()
+    stored.sort(key=lambda s: s.submission.captured_at)
+    lifecycle.record_stored(None, stored)
     return count
-
-
-def _cases_from_demands() -> None:
-    """Raise cases from the demo visits' demands, as ingest's hook does for device data."""
-    try:
-        from .cases.services import cases_from_submission
-    except ImportError:
-        return
-    visits = db.session.scalars(db.select(Submission).where(Submission.kind == "visit")).all()
-    for submission in visits:
-        if submission.answers.get("demands"):
-            cases_from_submission(submission)
-
