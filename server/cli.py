@@ -13,6 +13,7 @@ users_cli = AppGroup("users", help="Manage users.")
 forms_cli = AppGroup("forms", help="Publish XLSForms.")
 households_cli = AppGroup("households", help="Households.")
 demo_cli = AppGroup("demo", help="Demo data.")
+coverage_cli = AppGroup("coverage", help="The coverage summary.")
 
 
 def _system_actor():
@@ -122,7 +123,29 @@ def seed_demo(if_empty):
         click.echo(f"  {username:<10} / {password:<14} ({role})")
 
 
+@coverage_cli.command("rebuild-summary")
+def rebuild_summary_command():
+    """Recompute the coverage summary from the submissions (after changing TIMEZONE or COUNTED_GEO_STATUSES)."""
+    from .coverage.summary import rebuild_summary
+    rows = rebuild_summary()
+    db.session.commit()
+    click.echo(f"coverage summary rebuilt: {rows} rows")
+
+
+@coverage_cli.command("check-summary")
+def check_summary_command():
+    """Compare the coverage summary with the raw submissions; exits 1 when they differ."""
+    from .coverage.summary import check_summary
+    result = check_summary()
+    if result["missing"] or result["extra"]:
+        click.echo(f"coverage summary differs from the submissions: {result['missing']} rows missing or wrong, "
+                   f"{result['extra']} extra; households {result['households']}. "
+                   "Run `flask coverage rebuild-summary`.", err=True)
+        raise SystemExit(1)
+    click.echo(f"coverage summary matches the submissions ({result['rows']} rows)")
+
+
 def register_cli(app):
     """Attach the command groups to the app."""
-    for command in (setup_command, users_cli, forms_cli, households_cli, demo_cli):
+    for command in (setup_command, users_cli, forms_cli, households_cli, demo_cli, coverage_cli):
         app.cli.add_command(command)

@@ -1,5 +1,6 @@
-"""The SQL of coverage: counted visits per household in a period, joined to households, areas and
-assignments. Every report is one statement; aggregation happens in the database."""
+"""The SQL of coverage: counted visits per household in a period (from the summary, coverage_months),
+joined to households, areas and assignments. Every report is one statement; aggregation happens in
+the database."""
 from datetime import timedelta
 
 from sqlalchemy import and_, case, cast, func, literal, literal_column, or_, select, true, tuple_
@@ -15,11 +16,10 @@ from ..households.services import policy_days
 from ..models_base import UtcDateTime
 from ..submissions.models import Submission
 from ..submissions.rules import counted_clause  # noqa: F401  (re-exported for reports)
+from .summary import FLAGGED_GEO_STATUSES, M, counted_in, is_whole_months, month_range
 
 H, S, A, ASG, U = (Household.__table__, Submission.__table__, Area.__table__, Assignment.__table__,
                    User.__table__)
-#: geo statuses of visits that look wrong and are worth a manager's look
-FLAGGED_GEO_STATUSES = ("far", "suspect", "low_accuracy", "no_fix")
 
 
 # ---- portable SQL helpers ---------------------------------------------------
@@ -157,30 +157,42 @@ def _ids(household_where, small):
 
 def visited_in(period, small: bool, household_id=None, cadre_id=None):
     """Whether the household (H, or the given column) has a counted visit in the period (by that cadre,
-    when given).
+    when given), from the summary.
 
     A household's last_counted_visit_at is never older than its newest counted visit (ingest moves it
     on, refresh_last_counted_visits recomputes it), so a household last counted before the period's
     start (or never) is settled from the households index; only the others are looked up. It may be
-    newer (a visit rejected since): the look-up decides. Each is looked up in the household's visits
-    (ix_submissions_household_visits, index only), except for a large area on PostgreSQL, which
-    hashes the period's counted visits once (a hashed subplan beats half a million probes there)."""
-    start, end = literal(period.start, UtcDateTime()), literal(period.end, UtcDateTime())
+    newer (a visit rejected since): the look-up decides. Each is looked up in the household's summary
+    rows (its primary key), except for a large area on PostgreSQL, which hashes the period's summary
+    rows once (a hashed subplan beats half a million probes there)."""
+    start = literal(period.start, UtcDateTime())
     household = H.c.id if household_id is None else household_id
-    counted = [S.c.captured_at >= start, S.c.captured_at < end, S.c.kind == "visit", S.c.is_current == true(),
-               counted_clause()]
+    counted = counted_in(period)
     if not small and db.session.get_bind().dialect.name == "postgresql":
         if cadre_id is None:
-            found = household.in_(select(S.c.household_id).where(*counted))
+            found = household.in_(select(M.c.household_id).where(counted))
         else:  # a column: the cadre linked to the household
-            found = tuple_(household, cadre_id).in_(select(S.c.household_id, S.c.submitter_id).where(*counted))
+            found = tuple_(household, cadre_id).in_(select(M.c.household_id, M.c.submitter_id).where(counted))
     else:
-        probe = select(literal_column("1")).where(S.c.household_id == household, *counted)
+        probe = select(literal_column("1")).where(M.c.household_id == household, counted)
         if cadre_id is not None:
-            probe = probe.where(S.c.submitter_id == cadre_id)
+            probe = probe.where(M.c.submitter_id == cadre_id)
         found = probe.exists()
     last = H.c.last_counted_visit_at
     return and_(last.is_not(None), last >= start, found)
+
+
+def flagged_visits(period, households=None):
+    """The period's flagged visits as (household_id, submitter_id, flagged): summary rows for whole
+    months, else the submissions themselves (a from/to period cutting a month)."""
+    if is_whole_months(period):
+        query = select(M.c.household_id, M.c.submitter_id, M.c.flagged).where(month_range(period), M.c.flagged > 0)
+        if households is not None:
+            query = query.where(M.c.household_id.in_(households))
+    else:
+        query = select(S.c.household_id, S.c.submitter_id, literal_column("1").label("flagged")).where(
+            visits_in(period, households), S.c.geo_status.in_(FLAGGED_GEO_STATUSES))
+    return query.subquery("fv")
 
 
 def area_totals(period, now, household_where, small: bool):
@@ -194,10 +206,10 @@ def area_totals(period, now, household_where, small: bool):
                     _sum(case((visited_in(period, small), 1), else_=0)).label("visited"),
                     _sum(case((overdue_clause(now), 1), else_=0)).label("overdue"))
              .where(*household_where).group_by(H.c.area_id).subquery("n"))
-    flagged = (select(H.c.area_id, func.count().label("flagged"))
-               .select_from(S.join(H, H.c.id == S.c.household_id))
-               .where(visits_in(period, ids), S.c.geo_status.in_(FLAGGED_GEO_STATUSES), *household_where)
-               .group_by(H.c.area_id).subquery("f"))
+    fv = flagged_visits(period, ids)
+    flagged = (select(H.c.area_id, func.sum(fv.c.flagged).label("flagged"))
+               .select_from(fv.join(H, H.c.id == fv.c.household_id))
+               .where(*household_where).group_by(H.c.area_id).subquery("f"))
     return (select(homes.c.area_id, homes.c.households, homes.c.visited, homes.c.overdue,
                    func.coalesce(flagged.c.flagged, 0).label("flagged"), A.c.path)
             .select_from(homes.outerjoin(flagged, flagged.c.area_id == homes.c.area_id)
@@ -215,14 +227,15 @@ def cadre_totals(period, now, household_where, small: bool, cadre_id=None):
               .select_from(asg.join(H, H.c.id == asg.c.household_id))
               .where(*household_where).group_by(asg.c.cadre_id).subquery("n"))
     at = literal(period.end, UtcDateTime())
+    fv = flagged_visits(period, ids)
     linked_then = (select(literal_column("1"))  # the visitor was the household's cadre at the period's end
-                   .where(ASG.c.household_id == S.c.household_id, ASG.c.cadre_id == S.c.submitter_id,
+                   .where(ASG.c.household_id == fv.c.household_id, ASG.c.cadre_id == fv.c.submitter_id,
                           ASG.c.valid_from < at, or_(ASG.c.valid_to.is_(None), ASG.c.valid_to >= at)).exists())
-    flagged = (select(S.c.submitter_id.label("cadre_id"), func.count().label("flagged"))
-               .select_from(S.join(H, H.c.id == S.c.household_id))
-               .where(visits_in(period, ids), S.c.geo_status.in_(FLAGGED_GEO_STATUSES), *household_where,
-                      linked_then, *([S.c.submitter_id == cadre_id] if cadre_id is not None else []))
-               .group_by(S.c.submitter_id).subquery("f"))
+    flagged = (select(fv.c.submitter_id.label("cadre_id"), func.sum(fv.c.flagged).label("flagged"))
+               .select_from(fv.join(H, H.c.id == fv.c.household_id))
+               .where(*household_where, linked_then,
+                      *([fv.c.submitter_id == cadre_id] if cadre_id is not None else []))
+               .group_by(fv.c.submitter_id).subquery("f"))
     return (select(U.c.id, U.c.username, U.c.display_name, linked.c.households, linked.c.visited,
                    linked.c.overdue, func.coalesce(flagged.c.flagged, 0).label("flagged"))
             .select_from(linked.outerjoin(flagged, flagged.c.cadre_id == linked.c.cadre_id)
@@ -232,6 +245,9 @@ def cadre_totals(period, now, household_where, small: bool, cadre_id=None):
 
 def flagged_count(period):
     """Correlated: the household's flagged visits in the period (evaluated for output rows only)."""
+    if is_whole_months(period):
+        return (select(func.coalesce(func.sum(M.c.flagged), 0))
+                .where(M.c.household_id == H.c.id, month_range(period)).scalar_subquery())
     return (select(func.count()).where(S.c.household_id == H.c.id, by_household(S.c.kind) == "visit",
                                        S.c.is_current == true(),
                                        S.c.captured_at >= literal(period.start, UtcDateTime()),
@@ -272,6 +288,9 @@ def map_features(period, now, household_where, small: bool):
     """One GeoJSON Feature (text) per located household, built by the database in one pass."""
     asg = in_force_at(period.end)
     flagged = (select(literal_column("1"))  # looked up only for the few neither overdue nor visited
+               .where(M.c.household_id == H.c.id, month_range(period), M.c.flagged > 0).exists()
+               if is_whole_months(period) else
+               select(literal_column("1"))
                .where(S.c.household_id == H.c.id, S.c.captured_at >= literal(period.start, UtcDateTime()),
                       S.c.captured_at < literal(period.end, UtcDateTime()), S.c.kind == "visit",
                       S.c.is_current == true(), S.c.geo_status.in_(FLAGGED_GEO_STATUSES)).exists())

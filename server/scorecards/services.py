@@ -12,6 +12,7 @@ from ..auth.services import require_role
 from ..cases.models import Case
 from ..coverage import queries as coverage_queries
 from ..coverage import services as coverage
+from ..coverage import summary as coverage_summary
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..models_base import utcnow
@@ -46,7 +47,15 @@ def set_weights(actor, data: dict) -> dict:
 
 
 def _visits(period, cadre_ids) -> dict:
-    """Per submitter: visits, counted visits in the period (coverage's definitions)."""
+    """Per submitter: visits, counted visits in the period (coverage's definitions; from the summary for
+    whole months)."""
+    if coverage_summary.is_whole_months(period):
+        M = coverage_summary.M
+        query = (db.select(M.c.submitter_id, db.func.sum(M.c.visits).label("visits"),
+                           db.func.sum(M.c.counted).label("counted"))
+                 .where(coverage_summary.month_range(period), M.c.submitter_id.in_(cadre_ids))
+                 .group_by(M.c.submitter_id))
+        return {r.submitter_id: r for r in db.session.execute(query)}
     S = coverage_queries.S
     query = (db.select(S.c.submitter_id, db.func.count().label("visits"),
                        db.func.sum(db.case((coverage_queries.counted_clause(), 1), else_=0)).label("counted"))

@@ -19,6 +19,7 @@ from sqlalchemy import bindparam, case, func, select
 from ..audit.models import AuditEntry
 from ..audit import services as audit
 from ..cases.services import cases_from_submission
+from ..coverage.summary import add_new_visits, refresh_summary
 from ..errors import Conflict
 from ..extensions import db
 from ..households.models import Household
@@ -55,7 +56,8 @@ class Stored:
 
 def record_stored(actor, stored: list[Stored], now=None) -> None:
     """Everything a batch of newly stored submissions changes: audit entries, first-visit anchors,
-    the households' last counted visit, then the AFTER_STORE steps (satisfaction rating, cases)."""
+    the households' last counted visit and coverage summary, then the AFTER_STORE steps (satisfaction
+    rating, cases)."""
     if not stored:
         return
     now = now or utcnow()
@@ -81,6 +83,8 @@ def record_stored(actor, stored: list[Stored], now=None) -> None:
         db.session.connection().execute(_MOVE_ON, [{"hid": hid, "at": at, "now": now}
                                                    for hid, at in sorted(newest.items())])
     refresh_last_counted_visits(exact)
+    refresh_summary(exact)
+    add_new_visits(s for s in submissions if s.household_id not in exact)
     for submission in submissions:
         for step in AFTER_STORE:
             step(submission)
@@ -135,6 +139,7 @@ def set_review_state(actor, submission: Submission, review_state: str, comment: 
     db.session.flush()
     if counted_before != is_counted(submission):
         refresh_last_counted_visits([submission.household_id])
+        refresh_summary([submission.household_id])
     audit.record(actor, "submission.review", "submission", submission.id,
                  review_state=review_state, previous=previous, comment=comment)
     return submission
@@ -152,7 +157,7 @@ class Verdict:
 def set_verdicts(actor, verdicts: list[Verdict]) -> list[Submission]:
     """Store re-evaluated location verdicts; visits that start or stop counting move their household's
     last counted visit; each change gets an audit entry. Returns the submissions that changed."""
-    changed, households = [], set()
+    changed, households, summarised = [], set(), set()
     for verdict in sorted(verdicts, key=lambda v: v.submission.id):
         s = verdict.submission
         if (s.geo_status, s.geo_reason) == (verdict.status, verdict.reason):
@@ -163,9 +168,12 @@ def set_verdicts(actor, verdicts: list[Verdict]) -> list[Submission]:
             s.geo_distance_m = verdict.distance_m
         if before != is_counted(s):
             households.add(s.household_id)
+        if s.kind == "visit":  # flagged counts change with the status, counted or not
+            summarised.add(s.household_id)
         changed.append(s)
         audit.record(actor, "submission.verdict", "submission", s.id, geo_status=verdict.status,
                      previous=previous, reason=verdict.reason)
     db.session.flush()
     refresh_last_counted_visits(households)
+    refresh_summary(summarised)
     return changed
