@@ -72,6 +72,8 @@ def create_app(config: type | None = None) -> Flask:
             _sqlite_pragmas(db.engine)
 
     register_blueprints(app)
+    from .compression import register as register_compression
+    register_compression(app)
     register_error_handlers(app)
     from .cli import register_cli
     register_cli(app)

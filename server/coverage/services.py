@@ -1,4 +1,6 @@
 """Coverage reports by area and by cadre, household lists and the map, scoped to the acting user."""
+import time
+from collections import OrderedDict
 from datetime import timedelta
 
 from sqlalchemy import func, select, text, true
@@ -16,6 +18,9 @@ from .queries import H
 
 ROLES = ("admin", "manager", "cadre")
 STATUSES = ("visited", "unvisited", "overdue")
+#: a list's length as page 1 counted it, reused by the pages after it for COUNT_TTL_S (per process)
+_COUNTS: OrderedDict = OrderedDict()
+COUNT_TTL_S, COUNTS_KEPT = 60.0, 512
 
 
 def tune_for_reports() -> None:
@@ -163,14 +168,30 @@ def household_dicts(rows, now=None):
                "flagged": int(r.flagged), "status": status}
 
 
+def _list_length(key, query, recount: bool) -> int:
+    """How many rows the list holds: counted for page 1 (or when not known), else what page 1 counted
+    less than COUNT_TTL_S ago, so paging through a county's list does not recount it for each page."""
+    known = _COUNTS.get(key)
+    if not recount and known is not None and time.monotonic() - known[0] < COUNT_TTL_S:
+        _COUNTS.move_to_end(key)
+        return known[1]
+    count = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    _COUNTS[key] = (time.monotonic(), count)
+    _COUNTS.move_to_end(key)
+    while len(_COUNTS) > COUNTS_KEPT:
+        _COUNTS.popitem(last=False)
+    return count
+
+
 def page_households(actor, period, pagination_parameters, **filters) -> list[dict]:
-    """One page of coverage_households, counting the total for X-Pagination."""
+    """One page of coverage_households, with the list's length for X-Pagination (see _list_length)."""
     query = coverage_households(actor, period, **filters)
     tune_for_reports()
-    pagination_parameters.item_count = db.session.scalar(
-        select(func.count()).select_from(query.order_by(None).subquery()))
+    page = checked_page(pagination_parameters.page)
+    key = (actor.id, actor.role, period.start, period.end, tuple(sorted(filters.items())))
+    pagination_parameters.item_count = _list_length(key, query, recount=page == 1)
     size = pagination_parameters.page_size
-    rows = db.session.execute(query.limit(size).offset((checked_page(pagination_parameters.page) - 1) * size))
+    rows = db.session.execute(query.limit(size).offset((page - 1) * size))
     return list(household_dicts(rows))
 
 
