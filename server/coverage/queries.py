@@ -119,7 +119,7 @@ def visits_in(period, households=None):
     """Current visit-kind submissions captured in the period (of these households, when given)."""
     kind, captured = S.c.kind, S.c.captured_at
     extra = []
-    if households is not None:  # read through ix_submissions_household_visits (household, captured_at)
+    if households is not None:  # read through ix_submissions_household (household, captured_at)
         kind = by_household(kind)
         extra.append(S.c.household_id.in_(households))
     return and_(kind == "visit", S.c.is_current == true(), captured >= literal(period.start, UtcDateTime()),

@@ -56,9 +56,9 @@ class Submission(db.Model):
     attachments = relationship("Attachment", back_populates="submission", order_by="Attachment.id")
 
     __table_args__ = (
-        #: a household's visits by time, covering whether they count (coverage looks them up per household)
-        Index("ix_submissions_household_visits", "household_id", "captured_at", "kind", "is_current",
-              "review_state", "geo_status", "submitter_id"),
+        #: a household's visits by time: its coverage summary rows and last counted visit are recomputed
+        #: from them; coverage reads the summary, so the index no longer covers the counting columns
+        Index("ix_submissions_household", "household_id", "captured_at"),
         Index("ix_submissions_submitter", "submitter_id", "captured_at"),
         Index("ix_submissions_area", "area_id", "kind", "captured_at"),
         Index("ix_submissions_kind_captured", "kind", "captured_at"),
