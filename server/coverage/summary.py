@@ -17,6 +17,7 @@ from sqlalchemy import Integer, and_, case, cast, delete, distinct, except_, fun
 from sqlalchemy import literal_column, or_, select, true
 
 from ..extensions import db
+from ..households.models import Household
 from ..models_base import UtcDateTime
 from ..submissions.models import Submission
 from ..submissions.rules import counted_clause, is_counted
@@ -101,6 +102,15 @@ def _recomputed(dialect: str, household_ids=None):
             .group_by(v.c.household_id, v.c.month, v.c.submitter_id))
 
 
+def _lock_households(connection, ids) -> None:
+    """PostgreSQL: take the households' row locks (id order) before touching their summary rows, so
+    that two transactions recomputing or adding to one household's rows take turns (under READ
+    COMMITTED the second then sees what the first stored)."""
+    if ids and connection.dialect.name == "postgresql":
+        table = Household.__table__
+        connection.execute(select(table.c.id).where(table.c.id.in_(ids)).order_by(table.c.id).with_for_update())
+
+
 def refresh_summary(household_ids) -> int:
     """Recompute the summary rows of these households from their submissions (call after a flush).
 
@@ -110,6 +120,7 @@ def refresh_summary(household_ids) -> int:
     connection = db.session.connection()
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
+        _lock_households(connection, chunk)
         connection.execute(delete(M).where(M.c.household_id.in_(chunk)))
         connection.execute(insert(M).from_select(COLUMNS, _recomputed(connection.dialect.name, chunk)))
     return len(ids)
@@ -145,6 +156,7 @@ def add_new_visits(submissions) -> int:
         row[3] += s.geo_status in FLAGGED_GEO_STATUSES
     if rows:
         connection = db.session.connection()
+        _lock_households(connection, sorted({key[0] for key in rows}))
         connection.execute(_upsert(connection.dialect.name), [
             dict(zip(COLUMNS, key + tuple(values))) for key, values in sorted(rows.items())])
     return len(rows)

@@ -159,3 +159,18 @@ def test_rebuild_equals_what_ingest_kept(client, world, token_for, db, app):
     kept = stored_rows(db)
     assert kept and rebuild_summary() == len(kept)
     assert stored_rows(db) == kept
+
+
+def test_new_location_verdicts_keep_the_summary_exact(client, world, token_for, db, app):
+    from server.submissions.lifecycle import Verdict, set_verdicts
+    rng = random.Random(5)
+    batch = [_item(rng, world.h1) for _ in range(6)]
+    client.post("/api/v1/sync/push", json={"submissions": batch}, headers=token_for(world.cadre))
+    stored = db.session.scalars(db.select(Submission).order_by(Submission.id)).all()
+    flips = [Verdict(s, "far" if s.geo_status == "verified" else "verified", "re-checked") for s in stored[:3]]
+    flips.append(Verdict(stored[3], "suspect" if stored[3].geo_status != "suspect" else "no_fix", "burst"))
+    assert set_verdicts(world.admin, flips)
+    db.session.commit()
+    db.session.expire_all()
+    assert stored_rows(db) == expected_rows(db, app)
+    assert check_summary()["missing"] == check_summary()["extra"] == 0
