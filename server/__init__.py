@@ -30,7 +30,8 @@ def _sqlite_pragmas(engine) -> None:
 
 #: packages that register their own blueprints with register(app)
 BLUEPRINT_MODULES = ("sync.routes", "server.submissions.routes", "server.coverage.routes",
-                     "server.exports.routes", "server.cases.routes", "server.satisfaction.routes",
+                     "server.exports.routes", "server.exports.odata_routes", "server.cases.routes",
+                     "server.satisfaction.routes",
                      "server.scorecards.routes", "server.fieldapp.routes")
 
 

@@ -156,3 +156,7 @@ class HouseholdUnknown(Problem):
 
 class HouseholdForbidden(Problem):
     http_status, problem, message = 403, "submission.household_forbidden", "You may not submit for this household."
+
+
+class ODataUnsupported(Problem):
+    http_status, problem, message = 501, "odata.unsupported", "This OData query option is not supported."

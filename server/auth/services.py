@@ -125,6 +125,23 @@ def authenticate_request() -> None:
             g.actor, g.via_session = user, True
 
 
+def authenticate_basic() -> None:
+    """HTTP Basic for clients that know no tokens (Excel, Power BI): a username and password, or a device
+    token as the password. Over HTTPS only, outside development; without a Basic header, nothing happens."""
+    auth = request.authorization
+    if auth is None or auth.type != "basic":
+        return
+    if not (current_app.config.get("DEVELOPMENT") or request.is_secure):
+        raise Forbidden("HTTP Basic sign-in needs HTTPS.")
+    g.auth_request = request._get_current_object()
+    g.actor, g.device, g.via_session = None, None, False
+    try:
+        g.device = device_for_token(auth.password or "")
+        g.actor = g.device.user
+    except TokenInvalid:
+        g.actor = authenticate(auth.username or "", auth.password or "")
+
+
 def current_actor() -> User:
     """The signed-in user; session-authenticated writes must carry the CSRF token."""
     authenticate_request()

@@ -7,11 +7,16 @@ from ..auth.services import current_actor
 from ..coverage.periods import parse_period
 from ..errors import NotFound
 from ..extensions import api, csrf
+from ..coverage.periods import zone
 from . import services
 from .formats import WRITERS
-from .schemas import CoverageExportArgsSchema, SubmissionExportArgsSchema
+from .schemas import CoverageExportArgsSchema, FormZipArgsSchema, SubmissionExportArgsSchema
+from .tables import Filters
+from .zip_export import submissions_zip
 
 blp = Blueprint("exports", __name__, url_prefix="/api/v1/exports", description="CSV, XLSX and GeoJSON exports")
+forms_blp = Blueprint("form_exports", __name__, url_prefix="/api/v1/forms",
+                      description="A form's submissions as a zip of CSVs (main table + one per repeat)")
 
 
 def download(columns, rows, fmt: str, name: str) -> Response:
@@ -53,6 +58,24 @@ class SubmissionExport(MethodView):
         return download(columns, rows, fmt, f"{args['form']}-{period.label if period else 'all'}")
 
 
+@forms_blp.route("/<form_id>/submissions.csv.zip")
+class FormSubmissionsZip(MethodView):
+    @forms_blp.arguments(FormZipArgsSchema, location="query")
+    @forms_blp.response(200, description="<form>.csv, <form>-<repeat>.csv per repeat, media/ when asked",
+                        content_type="application/zip")
+    def get(self, args, form_id):
+        """Submissions in scope as ODK Central's csv.zip: keys join every repeat row to its parent."""
+        period = parse_period(args.get("period"), args.get("from_"), args.get("to"), default=None)
+        filters = Filters(period=period, area_id=args.get("area"), review_state=args.get("review_state"),
+                          geo_status=args.get("geo_status"))
+        form, chunks = submissions_zip(current_actor(), form_id, filters, lang=args.get("labels"),
+                                       attachments=args["attachments"], tz=zone())
+        response = Response(stream_with_context(chunks), mimetype="application/zip")
+        response.headers["Content-Disposition"] = f'attachment; filename="{form.form_id}.csv.zip"'
+        return response
+
+
 def register(app):
-    api.register_blueprint(blp)
-    csrf.exempt(blp)
+    for blueprint in (blp, forms_blp):
+        api.register_blueprint(blueprint)
+        csrf.exempt(blueprint)
