@@ -211,7 +211,8 @@ def read_set(actor, form, entity: EntitySet, options: Options, tz):
     limit = min(options.top, PAGE_SIZE) if options.top is not None else PAGE_SIZE
     start_id, start_index = options.token
     if entity.parent_key is None:
-        query = main_select(actor, form, options.filters).where(Submission.id >= start_id)
+        after = Submission.id > start_id if start_index else Submission.id >= start_id  # a row has one entity
+        query = main_select(actor, form, options.filters).where(after)
         query = query.order_by(Submission.id).offset(options.skip).limit(limit + 1)
         rows = [_main_entity(r, entity.columns, tz) for r in stream(query)]
         page = [(sid, 0, e) for sid, e in rows]
