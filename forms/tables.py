@@ -5,6 +5,7 @@ KEY + '/<repeat name>[n]' (1-based), and its PARENT_KEY the parent's KEY. Answer
 flat shape forms.answers gives: top-level keys are full paths, keys inside a repeat item are paths
 relative to that repeat, repeats are lists of item dicts."""
 
+import json
 from dataclasses import dataclass, field as dataclass_field
 
 from forms.xform import Field
@@ -86,6 +87,11 @@ def _walk(chain, key, item):
 def split_geopoint(value) -> tuple:
     """(latitude, longitude, altitude, accuracy) as floats from 'lat lon alt acc' text or a
     {lat, lon, altitude, accuracy} dict; Nones for what is missing or unreadable."""
+    if isinstance(value, str) and value.startswith("{"):  # a JSON object read out of the answers
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return (None,) * 4
     if isinstance(value, dict):
         parts = [value.get(k) for k in ("lat", "lon", "altitude", "accuracy")]
     elif isinstance(value, str):

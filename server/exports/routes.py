@@ -9,6 +9,7 @@ from ..errors import NotFound
 from ..extensions import api, csrf
 from ..coverage.periods import zone
 from . import services
+from .columns import meta_header
 from .formats import WRITERS
 from .schemas import CoverageExportArgsSchema, FormZipArgsSchema, SubmissionExportArgsSchema
 from .tables import Filters
@@ -19,10 +20,10 @@ forms_blp = Blueprint("form_exports", __name__, url_prefix="/api/v1/forms",
                       description="A form's submissions as a zip of CSVs (main table + one per repeat)")
 
 
-def download(columns, rows, fmt: str, name: str) -> Response:
+def download(columns, rows, fmt: str, name: str, **options) -> Response:
     """A streamed attachment in the asked format."""
     writer, mimetype = WRITERS[fmt]
-    response = Response(stream_with_context(writer(columns, rows)), mimetype=mimetype)
+    response = Response(stream_with_context(writer(columns, rows, **options)), mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
 
@@ -41,7 +42,8 @@ class CoverageExport(MethodView):
         check_format(fmt, ("csv", "xlsx"))
         period = parse_period(args.get("period"), args.get("from_"), args.get("to"))
         columns, rows = services.coverage_export(current_actor(), period, area_id=args.get("area"),
-                                                 status=args.get("status"), cadre_id=args.get("cadre"))
+                                                 status=args.get("status"), cadre_id=args.get("cadre"),
+                                                 lang=args.get("labels"))
         return download(columns, rows, fmt, f"coverage-{args.get('status') or 'all'}-{period.label}")
 
 
@@ -53,9 +55,11 @@ class SubmissionExport(MethodView):
         """A form's submissions in scope (a cadre: their own; never satisfaction answers to a cadre)."""
         check_format(fmt, ("csv", "xlsx", "geojson"))
         period = parse_period(args.get("period"), args.get("from_"), args.get("to"), default=None)
+        lang = args.get("labels")
         columns, rows = services.submissions_export(current_actor(), args["form"], period=period,
-                                                    area_id=args.get("area"))
-        return download(columns, rows, fmt, f"{args['form']}-{period.label if period else 'all'}")
+                                                    area_id=args.get("area"), lang=lang)
+        point = {"lat": meta_header("lat", lang), "lon": meta_header("lon", lang)} if fmt == "geojson" else {}
+        return download(columns, rows, fmt, f"{args['form']}-{period.label if period else 'all'}", **point)
 
 
 @forms_blp.route("/<form_id>/submissions.csv.zip")

@@ -6,7 +6,13 @@ from ..submissions.models import GEO_STATUSES, REVIEW_STATES
 from .columns import LANGUAGES
 
 
+def Labels():  # noqa: N802  (a field factory)
+    return fields.String(validate=validate.OneOf(LANGUAGES),
+                         metadata={"description": "headers (and a form's choices) in this language instead of codes"})
+
+
 class CoverageExportArgsSchema(PeriodArgsSchema):
+    labels = Labels()
     area = fields.Integer(validate=ID)
     status = fields.String(validate=validate.OneOf(("visited", "unvisited", "overdue")))
     cadre = fields.Integer(validate=ID)
@@ -14,6 +20,7 @@ class CoverageExportArgsSchema(PeriodArgsSchema):
 
 class SubmissionExportArgsSchema(PeriodArgsSchema):
     form = fields.String(load_default="visit", validate=validate.Length(min=1, max=64))
+    labels = Labels()
     area = fields.Integer(validate=ID)
 
 
@@ -21,6 +28,5 @@ class FormZipArgsSchema(PeriodArgsSchema):
     area = fields.Integer(validate=ID, metadata={"description": "area id; its whole subtree"})
     review_state = fields.String(validate=validate.OneOf(REVIEW_STATES))
     geo_status = fields.String(validate=validate.OneOf(GEO_STATUSES))
-    labels = fields.String(validate=validate.OneOf(LANGUAGES),
-                           metadata={"description": "headers and choices as the form's labels in this language"})
+    labels = Labels()
     attachments = fields.Boolean(load_default=False, metadata={"description": "add media/<file> for each file"})

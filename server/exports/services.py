@@ -4,16 +4,20 @@ from datetime import timezone
 
 from sqlalchemy import literal, select, true
 
+from forms.tables import split_geopoint
+
 from ..areas import services as areas
 from ..auth.services import require_role
 from ..coverage import services as coverage
-from ..coverage.queries import A, H, S, U, answer_text, utc_text
+from ..coverage.periods import zone
+from ..coverage.queries import A, H, S, U, answer_text
 from ..errors import Forbidden
 from ..extensions import db
 from ..households.services import scope_filter
 from ..models_base import UtcDateTime
 from ..surveys import services as surveys
 from ..surveys.models import FormVersion
+from .columns import CHOICE_TYPES, JOINERS, label_in, local_text, meta_header
 
 ROLES = ("admin", "manager", "cadre")
 BATCH = 2000
@@ -22,6 +26,7 @@ COVERAGE_COLUMNS = ("code", "head_name", "address", "category", "area_code", "ar
 META_COLUMNS = ("instance_id", "form_version", "captured_at", "received_at", "household_code", "area_code",
                 "submitter", "lat", "lon", "accuracy", "geo_status", "geo_distance_m", "review_state")
 SKIPPED_TYPES = ("group", "note")
+GEOPOINT_HEADERS = (("lat", "Latitude"), ("lon", "Longitude"), ("altitude", "Altitude"), ("accuracy", "Accuracy"))
 TEXT, GEOPOINT, REPEAT = 0, 1, 2  # repeats come out as JSON text, like other answers
 
 
@@ -34,9 +39,11 @@ def iso(moment) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def coverage_export(actor, period, *, area_id=None, status=None, cadre_id=None):
-    """Columns and rows of a coverage list (unvisited, visited or overdue households), all of them."""
+def coverage_export(actor, period, *, area_id=None, status=None, cadre_id=None, lang=None):
+    """Columns and rows of a coverage list (unvisited, visited or overdue households), all of them;
+    times local, headers as codes or (lang) translated."""
     query = coverage.coverage_households(actor, period, area_id=area_id, status=status, cadre_id=cadre_id)
+    tz = zone()
 
     def flat():  # runs while the response streams (the request's session is gone by then)
         coverage.tune_for_reports()
@@ -44,14 +51,16 @@ def coverage_export(actor, period, *, area_id=None, status=None, cadre_id=None):
         for h in coverage.household_dicts(rows):
             cadre = h["cadre"] or {}
             yield (h["code"], h["head_name"], h["address"], h["category"], h["area"]["code"], h["area"]["name"],
-                   cadre.get("username", ""), cadre.get("display_name", ""), iso(h["last_visit_at"]),
-                   iso(h["due_at"]), int(h["visited"]), int(h["overdue"]), h["flagged"], h["status"],
+                   cadre.get("username", ""), cadre.get("display_name", ""), local_text(h["last_visit_at"], tz),
+                   local_text(h["due_at"], tz), int(h["visited"]), int(h["overdue"]), h["flagged"], h["status"],
                    h["lat"], h["lon"])
-    return COVERAGE_COLUMNS, flat()
+    return [meta_header(c, lang) for c in COVERAGE_COLUMNS], flat()
 
 
-def export_plan(form) -> tuple[list[str], list[tuple[str, int]]]:
-    """Field columns of a form, over all its versions (current first): geopoints split, repeats as JSON."""
+def export_plan(form, lang=None) -> tuple[list[str], list[tuple]]:
+    """Field columns of a form, over all its versions (current first): geopoints in four columns
+    (lat, lon, altitude, accuracy), repeats as JSON; headers as codes or the labels in `lang`.
+    The plan holds (path, kind, choice labels or None)."""
     versions = sorted(form.versions, key=lambda v: (not v.is_current, -v.id))
     columns, plan, seen = [], [], set()
     for version in versions:
@@ -59,33 +68,32 @@ def export_plan(form) -> tuple[list[str], list[tuple[str, int]]]:
             if field.path in seen or field.type in SKIPPED_TYPES or field.repeat:
                 continue
             seen.add(field.path)
+            header = label_in(field.labels, lang, field.path)
             if field.type == "geopoint":
-                columns += [f"{field.path}_lat", f"{field.path}_lon", f"{field.path}_accuracy"]
-                plan.append((field.path, GEOPOINT))
+                columns += [f"{header}_{part}" if not lang else f"{header}-{meta_header(name, lang)}"
+                            for part, name in GEOPOINT_HEADERS]
+                plan.append((field.path, GEOPOINT, None))
             else:
-                columns.append(field.path)
-                plan.append((field.path, REPEAT if field.type == "repeat" else TEXT))
+                columns.append(header)
+                choices = None
+                if lang and field.type in CHOICE_TYPES and field.choices:
+                    choices = {c["name"]: label_in(c.get("labels") or {}, lang, c["name"]) for c in field.choices}
+                plan.append((field.path, REPEAT if field.type == "repeat" else TEXT, choices))
     return columns, plan
 
 
-def _geopoint(value):
-    """lat, lon, accuracy from 'lat lon alt acc' text or a JSON {lat, lon, accuracy} object."""
-    if not value:
-        return "", "", ""
-    if isinstance(value, str) and value.startswith("{"):
-        try:
-            point = json.loads(value)
-            return point.get("lat", ""), point.get("lon", ""), point.get("accuracy", "")
-        except (ValueError, AttributeError):
-            return value, "", ""
-    parts = str(value).split()
+def _repeat_text(value):
+    """A repeat's JSON with readable Chinese (SQLite hands back what it stored: \\u escapes)."""
     try:
-        numbers = [float(p) for p in parts[:4]]
-    except ValueError:
-        return value, "", ""
-    if len(numbers) < 2:
-        return value, "", ""
-    return numbers[0], numbers[1], numbers[3] if len(numbers) > 3 else ""
+        return json.dumps(json.loads(value), ensure_ascii=False)
+    except (TypeError, ValueError):
+        return value
+
+
+def _choice_text(value, choices, lang):
+    if not value:
+        return value
+    return JOINERS.get(lang, " ").join(choices.get(code, code) for code in str(value).split())
 
 
 def submissions_query(actor, form, plan, period=None, area_id=None):
@@ -94,10 +102,10 @@ def submissions_query(actor, form, plan, period=None, area_id=None):
     if actor.role == "cadre" and form.kind == "satisfaction":
         raise Forbidden("Cadres may not export satisfaction answers.")
     version_ids = select(FormVersion.id).where(FormVersion.form_pk == form.id)
-    query = (select(S.c.instance_id, FormVersion.version, utc_text(S.c.captured_at), utc_text(S.c.received_at),
+    query = (select(S.c.instance_id, FormVersion.version, S.c.captured_at, S.c.received_at,
                     H.c.code.label("household_code"), A.c.code.label("area_code"), U.c.username,
                     S.c.lat, S.c.lon, S.c.accuracy, S.c.geo_status, S.c.geo_distance_m, S.c.review_state,
-                    *(answer_text(S.c.answers, path) for path, _ in plan))
+                    *(answer_text(S.c.answers, path) for path, *_ in plan))
              .select_from(S.join(FormVersion.__table__, FormVersion.id == S.c.form_version_id)
                           .outerjoin(H, H.c.id == S.c.household_id).outerjoin(A, A.c.id == S.c.area_id)
                           .outerjoin(U, U.c.id == S.c.submitter_id))
@@ -113,23 +121,29 @@ def submissions_query(actor, form, plan, period=None, area_id=None):
     return scope_filter(actor, query, S.c.household_id, S.c.area_id)
 
 
-def submissions_export(actor, form_id: str, *, period=None, area_id=None):
+def submissions_export(actor, form_id: str, *, period=None, area_id=None, lang=None):
     """Columns and rows of a form's submissions: metadata, then one column per field.
 
-    The database pulls each answer out of the JSON; Python only splits geopoints."""
+    The database pulls each answer out of the JSON; Python splits geopoints, writes times in the
+    deployment's time zone, and (lang) choice codes as labels."""
     form = surveys.get_form(form_id)
-    field_columns, plan = export_plan(form)
+    field_columns, plan = export_plan(form, lang)
     query = submissions_query(actor, form, plan, period, area_id)
-    geopoints = [len(META_COLUMNS) + i for i, (_, kind) in enumerate(plan) if kind == GEOPOINT][::-1]
+    start, tz = len(META_COLUMNS), zone()
+    fixes = [(start + i, kind, choices) for i, (_, kind, choices) in enumerate(plan)
+             if kind != TEXT or choices is not None][::-1]
 
     def flat():  # runs while the response streams: Core rows from a server-side cursor
         rows = db.session.connection().execute(query.execution_options(yield_per=BATCH))
-        if not geopoints:
-            yield from rows
-            return
         for row in rows:
             out = list(row)
-            for at in geopoints:  # from the right, so earlier positions hold
-                out[at:at + 1] = _geopoint(out[at])
+            out[2], out[3] = local_text(out[2], tz), local_text(out[3], tz)
+            for at, kind, choices in fixes:  # from the right, so earlier positions hold
+                if kind == GEOPOINT:
+                    out[at:at + 1] = ["" if v is None else v for v in split_geopoint(out[at])]
+                elif kind == REPEAT:
+                    out[at] = _repeat_text(out[at])
+                else:
+                    out[at] = _choice_text(out[at], choices, lang)
             yield out
-    return (*META_COLUMNS, *field_columns), flat()
+    return ([meta_header(c, lang) for c in META_COLUMNS] + field_columns), flat()

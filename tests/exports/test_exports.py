@@ -42,14 +42,14 @@ def test_coverage_csv_lists_the_unvisited_households(client, scenario, token_for
     rows = read_csv(response)
     assert [(r["code"], r["status"], r["cadre_username"]) for r in rows] == [
         ("SZ01-002", "overdue", "cadre01"), ("SZ02-001", "unvisited", "cadre02")]
-    assert rows[0]["last_visit_at"] == "2026-06-01T02:00:00Z" and rows[0]["flagged"] == "1"
+    assert rows[0]["last_visit_at"] == "2026-06-01 10:00:00" and rows[0]["flagged"] == "1"
 
 
 def test_coverage_xlsx_opens_with_openpyxl(client, scenario, token_for):
     rows = read_xlsx(client.get("/api/v1/exports/coverage.xlsx?period=2026-Q4&status=overdue",
                                 headers=token_for(scenario.admin)))
     assert [(r["code"], r["category"], r["due_at"]) for r in rows] == [
-        ("SZ01-002", "ordinary", "2026-08-30T02:00:00Z"), ("SZ01-003", "low_income", "2026-11-09T02:00:00Z")]
+        ("SZ01-002", "ordinary", "2026-08-30 10:00:00"), ("SZ01-003", "low_income", "2026-11-09 10:00:00")]
 
 
 def test_submissions_csv_has_a_column_per_field(client, scenario, token_for):
@@ -62,16 +62,16 @@ def test_submissions_csv_has_a_column_per_field(client, scenario, token_for):
     assert answered["people_met"] == "head spouse" and answered["concerns"] == ANSWERS["concerns"]
     assert json.loads(answered["demands"]) == ANSWERS["demands"]
     assert answered["household_code"] == "SZ01-001" and answered["submitter"] == "cadre01"
-    assert answered["captured_at"] == "2026-11-05T03:00:00Z" and answered["area_code"] == "NH-SZ-01"
+    assert answered["captured_at"] == "2026-11-05 11:00:00" and answered["area_code"] == "NH-SZ-01"
     assert "demands/category" not in answered and "photo" in answered
     captured = [r["captured_at"] for r in rows]
-    assert captured == sorted(captured) and captured[0] == "2026-09-30T17:00:00Z"
+    assert captured == sorted(captured) and captured[0] == "2026-10-01 01:00:00"
 
 
 def test_submissions_xlsx_and_from_to(client, scenario, token_for):
     rows = read_xlsx(client.get("/api/v1/exports/submissions.xlsx?form=visit&from=2026-11-01&to=2026-11-30",
                                 headers=token_for(scenario.admin)))
-    assert sorted(r["captured_at"] for r in rows) == ["2026-11-01T02:00:00Z", "2026-11-05T03:00:00Z"]
+    assert sorted(r["captured_at"] for r in rows) == ["2026-11-01 10:00:00", "2026-11-05 11:00:00"]
     answered = next(r for r in rows if r["household_code"] == "SZ01-001")
     assert answered["location_lat"] == 29.2901 and answered["geo_status"] == "verified"
 
@@ -128,3 +128,34 @@ def test_bad_export_requests_get_clear_errors(client, scenario, token_for, path,
 def test_surveyor_may_not_export(client, scenario, token_for):
     response = client.get("/api/v1/exports/submissions.csv", headers=token_for(scenario.surveyor))
     assert response.status_code == 403
+
+
+def test_submissions_csv_in_chinese_with_altitude_local_times_and_readable_repeats(client, scenario, token_for):
+    response = client.get("/api/v1/exports/submissions.csv?form=visit&period=2026-Q4&labels=zh",
+                          headers=token_for(scenario.admin))
+    assert "修路".encode() in response.get_data() and b"\\u" not in response.get_data()  # no JSON escapes
+    rows = read_csv(response)
+    answered = next(r for r in rows if r["实例编号"] == scenario.answered.instance_id)
+    assert (answered["走访位置-纬度"], answered["走访位置-海拔"], answered["走访位置-精度"]) == \
+        ("29.2901", "12.5", "4.5")
+    assert answered["走访时间"] == "2026-11-05 11:00:00" and answered["农户编号"] == "SZ01-001"
+    assert answered["走访类型"] == "home"  # not one of the form's choices: kept as sent
+    assert answered["见到的人员"] == "户主、配偶" and json.loads(answered["诉求/微心愿"])[0]["text"] == "修路"
+    english = read_csv(client.get("/api/v1/exports/submissions.csv?form=visit&period=2026-Q4&labels=en",
+                                  headers=token_for(scenario.admin)))
+    answered = next(r for r in english if r["Instance ID"] == scenario.answered.instance_id)
+    assert answered["People met"] == "Head of household, Spouse" and answered["Visit location-altitude"] == "12.5"
+    codes = read_csv(client.get("/api/v1/exports/submissions.csv?form=visit&period=2026-Q4",
+                                headers=token_for(scenario.admin)))
+    assert next(r for r in codes if r["instance_id"] == scenario.answered.instance_id)["location_altitude"] == "12.5"
+
+
+def test_coverage_and_geojson_with_chinese_headers(client, scenario, token_for):
+    rows = read_csv(client.get("/api/v1/exports/coverage.csv?period=2026-Q4&status=unvisited&labels=zh",
+                               headers=token_for(scenario.admin)))
+    assert [r["农户编号"] for r in rows] == ["SZ01-002", "SZ02-001"] and rows[0]["最近有效走访"] \
+        == "2026-06-01 10:00:00"
+    response = client.get("/api/v1/exports/submissions.geojson?form=visit&period=2026-Q4&labels=zh",
+                          headers=token_for(scenario.admin))
+    features = json.loads(response.get_data())["features"]
+    assert features and all(f["geometry"] is None or len(f["geometry"]["coordinates"]) == 2 for f in features)
