@@ -98,6 +98,19 @@ def column_value(column: Column, item: dict, lang: str | None = None):
     return value
 
 
+def row_values(columns: list[Column], item: dict, lang: str | None = None) -> list:
+    """The cells of one row, each geopoint split once."""
+    out, points = [], {}
+    for column in columns:
+        if column.part is None:
+            out.append(column_value(column, item, lang))
+            continue
+        if column.key not in points:
+            points[column.key] = split_geopoint(item.get(column.key))
+        out.append(points[column.key][column.part])
+    return out
+
+
 def _(text: str) -> str:  # marks a string for extraction; translated later under the wanted locale
     return text
 

@@ -13,7 +13,7 @@ from sqlalchemy import func
 from ..extensions import db
 from ..errors import BadRequest, ODataUnsupported
 from ..submissions.models import GEO_STATUSES, REVIEW_STATES, Submission
-from .columns import column_value, field_columns, local_iso
+from .columns import field_columns, local_iso, row_values
 from .tables import Filters, main_select, repeat_rows, stream, submissions_select
 
 PAGE_SIZE = 1000
@@ -174,8 +174,8 @@ def _moment(text: str, tz) -> datetime:
 
 # ---- rows --------------------------------------------------------------------
 
-def _value(column, item):
-    value = column_value(column, item)
+def _coerce(column, value):
+    """A cell as its Edm type: numbers as numbers, the rest as text; None when empty or unreadable."""
     if value is None or value == "":
         return None
     edm = _edm(column)
@@ -189,6 +189,10 @@ def _value(column, item):
     return value if isinstance(value, str) else str(value)
 
 
+def _properties(columns, item):
+    return zip((c.code for c in columns), map(_coerce, columns, row_values(columns, item)))
+
+
 def _main_entity(row, columns, tz):
     (sid, instance_id, received_at, captured_at, version, username, household, area, geo_status,
      distance, review_state, answers) = row
@@ -196,7 +200,7 @@ def _main_entity(row, columns, tz):
               "submitterName": username, "formVersion": version, "householdCode": household, "areaCode": area,
               "geoStatus": geo_status, "geoDistance": distance, "reviewState": review_state}
     entity = {"__id": instance_id, "__system": system}
-    entity.update((c.code, _value(c, answers or {})) for c in columns)
+    entity.update(_properties(columns, answers or {}))
     return sid, entity
 
 
@@ -239,7 +243,7 @@ def _repeat_page(entity, rows, token, skip, wanted):
             skip -= 1
             continue
         row = {"__id": key, entity.parent_key: parent_key}
-        row.update((c.code, _value(c, item)) for c in entity.columns)
+        row.update(_properties(entity.columns, item))
         yield sid, index, row
         taken += 1
         if taken == wanted:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from ..submissions.models import Attachment, Submission
 from ..submissions.services import attachment_path
-from .columns import column_value, field_columns, local_text, meta_header
+from .columns import field_columns, local_text, meta_header, row_values
 from .tables import MAIN_META, REPEAT_META, form_and_tables, main_select, repeat_rows, stream, submissions_select
 
 CHUNK = 64 * 1024
@@ -62,12 +62,12 @@ def _main_rows(query, columns, lang, tz):
          distance, review_state, answers) = row
         meta = [instance_id, local_text(received_at, tz), local_text(captured_at, tz), version, username,
                 household, area, geo_status, "" if distance is None else round(distance, 1), review_state]
-        yield meta + [column_value(c, answers or {}, lang) for c in columns]
+        yield meta + row_values(columns, answers or {}, lang)
 
 
 def _repeat_rows(table, query, columns, lang):
     for _, key, parent_key, item in repeat_rows(table, stream(query)):
-        yield [parent_key, key] + [column_value(c, item, lang) for c in columns]
+        yield [parent_key, key] + row_values(columns, item, lang)
 
 
 def _media(archive, pipe, query):

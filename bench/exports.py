@@ -1,0 +1,163 @@
+"""Export benchmark: a form's submissions.csv.zip and its OData feed over N visits with repeats, memory watched.
+
+    .venv/bin/python bench/exports.py --n 20000                 # quick (about a minute on 2 cores)
+    .venv/bin/python bench/exports.py --n 1000000               # full size (the acceptance figure)
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/lianhu_bench_exports .venv/bin/python bench/exports.py --n 20000
+
+Bulk-loads N visit submissions (each with two demands in Chinese, i.e. 2N repeat rows) into a fresh
+SQLite file (or the given PostgreSQL database, which is emptied), then streams through the Flask client:
+the zip (main CSV + demands CSV), the OData Submissions set page by page (following nextLink) and the
+OData demands set's first pages. Prints rows/s and the process's resident memory while streaming: flat
+memory means the RSS does not grow with N."""
+import argparse
+import os
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from sqlalchemy import text  # noqa: E402
+
+from coverage import Loader  # noqa: E402  (bench/coverage.py's bulk writer)
+
+UTC = timezone.utc
+START = datetime(2026, 7, 1, tzinfo=UTC)
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def rss_mib() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * PAGE / 2**20
+
+
+def load(app, n, households=1000):
+    from server.extensions import db
+    from server.surveys.services import current_version, publish_builtins
+    publish_builtins()
+    db.session.commit()
+    version_id = current_version("visit").id
+    loader = Loader(db.engine)
+    now = loader.stamp(START)
+    loader.put("areas", ("id", "parent_id", "code", "name", "level", "path", "created_at"),
+               [(1, None, "B", "基准县", "county", "/1/", now), (2, 1, "B-01", "基准村", "village", "/1/2/", now)])
+    loader.put("users", ("id", "username", "display_name", "password_hash", "role", "area_id", "is_party_member",
+                         "is_active", "created_at"),
+               [(1, "bench-admin", "bench-admin", "x", "admin", None, False, True, now),
+                (2, "bench-cadre", "bench-cadre", "x", "cadre", 2, False, True, now)])
+    loader.put("households", ("id", "code", "area_id", "address", "head_name", "category", "lat", "lon",
+                              "location_source", "is_active", "version", "created_at", "updated_at"),
+               ((h, f"H{h:07d}", 2, f"{h}号", f"户主{h}", "ordinary", 29.3, 121.4, "surveyed", True, 1, now, now)
+                for h in range(1, households + 1)))
+
+    def rows():
+        for sid in range(1, n + 1):
+            moment = loader.stamp(START + timedelta(seconds=sid * 7))
+            answers = ('{"household":"H%07d","location":"29.300001 121.400001 35.5 5","visit_type":"routine",'
+                       '"people_met":"head spouse","concerns":"路面破损，需要修补","has_demands":"yes",'
+                       '"demands":[{"category":"infrastructure","text":"修路%d","is_micro_wish":"no"},'
+                       '{"category":"medical","text":"看病难","is_micro_wish":"yes"}]}' % (sid % households + 1, sid))
+            yield (sid, f"uuid:bench-{sid}", version_id, "visit", sid % households + 1, 2, 2, "openrosa", moment,
+                   moment, 29.3, 121.4, 35.5, 5.0, False, "verified", 3.2, answers, "x" * 64, "received", True,
+                   False)
+    columns = ("id", "instance_id", "form_version_id", "kind", "household_id", "area_id", "submitter_id", "source",
+               "captured_at", "received_at", "lat", "lon", "altitude", "accuracy", "is_mock", "geo_status",
+               "geo_distance_m", "answers", "content_hash", "review_state", "is_current", "is_self_rated")
+    t = time.perf_counter()
+    loader.put("submissions", columns, rows())
+    with db.engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
+    print(f"loaded {n:,} submissions in {time.perf_counter() - t:.1f} s", flush=True)
+
+
+def stream(client, path, headers, marks=5):
+    """Read a streamed GET to the end: seconds, bytes, and the RSS (MiB) at a few points along the way."""
+    t, size, rss = time.perf_counter(), 0, [round(rss_mib())]
+    response = client.get(path, headers=headers, buffered=False)
+    assert response.status_code == 200, (path, response.status_code)
+    sample = t
+    for chunk in response.response:
+        size += len(chunk)
+        if time.perf_counter() - sample > 0.5:
+            rss.append(round(rss_mib()))
+            sample = time.perf_counter()
+    response.close()
+    rss.append(round(rss_mib()))
+    step = max(1, len(rss) // marks)
+    return time.perf_counter() - t, size, rss[::step] + ([rss[-1]] if (len(rss) - 1) % step else [])
+
+
+def odata_pages(client, path, headers, limit=None):
+    """Follow nextLink: seconds, entities, pages, RSS before and after."""
+    import json
+    t, rows, pages, before = time.perf_counter(), 0, 0, rss_mib()
+    while path and (limit is None or pages < limit):
+        response = client.get(path, headers=headers, base_url="https://localhost")
+        assert response.status_code == 200, response.get_data()[:300]
+        body = json.loads(response.get_data())
+        rows += len(body["value"])
+        pages += 1
+        path = body.get("@odata.nextLink")
+    return time.perf_counter() - t, rows, pages, before, rss_mib()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=20_000, help="visit submissions to load (1,000,000 for full size)")
+    parser.add_argument("--repeat-pages", type=int, default=20, help="pages of the demands set to read")
+    args = parser.parse_args()
+
+    from flask_migrate import upgrade
+    from server import create_app
+    from server.auth.services import issue_device
+    from server.auth.models import User
+    from server.config import Config, database_url
+    from server.extensions import db
+
+    url = os.environ.get("DATABASE_URL")
+    if url and url.rstrip("/").rsplit("/", 1)[-1] in ("test", "lianhu_ci", "postgres"):
+        sys.exit("Use a database of your own for the bench (it is emptied).")
+    path = os.path.join(tempfile.mkdtemp(prefix="lianhu-bench-exports-"), "bench.db")
+
+    class BenchConfig(Config):
+        SQLALCHEMY_DATABASE_URI = database_url(url) if url else f"sqlite:///{path}"
+        RATELIMIT_ENABLED = False
+        TESTING = True
+
+    app = create_app(BenchConfig)
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        upgrade(directory=app.extensions["migrate"].directory)
+        load(app, args.n)
+        _, token = issue_device(db.session.get(User, 1), "bench")
+        db.session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    client = app.test_client()
+    print(f"database: {'postgresql' if url else 'sqlite'}; "
+          f"{args.n:,} submissions, {2 * args.n:,} demands; RSS at start {rss_mib():.0f} MiB", flush=True)
+    with app.app_context():
+        seconds, size, rss = stream(client, "/api/v1/forms/visit/submissions.csv.zip", headers)
+    rows = 3 * args.n
+    print(f"zip, codes: {rows:,} CSV rows (main + demands) in {seconds:.1f} s = {rows / seconds:,.0f} rows/s; "
+          f"{size / 1e6:.1f} MB; RSS along the stream {rss} MiB", flush=True)
+    with app.app_context():
+        seconds, size, rss = stream(client, "/api/v1/forms/visit/submissions.csv.zip?labels=zh", headers)
+    print(f"zip, labels=zh: {rows / seconds:,.0f} rows/s; RSS along the stream {rss} MiB", flush=True)
+    with app.app_context():
+        seconds, count, pages, before, after = odata_pages(client, "/api/v1/forms/visit.svc/Submissions", headers)
+    print(f"OData Submissions: {count:,} entities in {pages} pages, {seconds:.1f} s = {count / seconds:,.0f}/s; "
+          f"RSS {before:.0f} -> {after:.0f} MiB", flush=True)
+    with app.app_context():
+        seconds, count, pages, before, after = odata_pages(client, "/api/v1/forms/visit.svc/Submissions.demands",
+                                                           headers, limit=args.repeat_pages)
+    print(f"OData Submissions.demands: first {count:,} entities in {pages} pages, {seconds:.1f} s "
+          f"({seconds / pages * 1000:.0f} ms/page); RSS {before:.0f} -> {after:.0f} MiB", flush=True)
+
+
+if __name__ == "__main__":
+    main()
