@@ -1,4 +1,5 @@
 """The OData feed read by a real OData v4 client (python-odata) over HTTPS with HTTP Basic."""
+import base64
 import warnings
 from xml.etree import ElementTree
 
@@ -7,6 +8,7 @@ import requests
 from requests.auth import HTTPBasicAuth
 
 from tests.exports.form_data import https_server, survey  # noqa: F401
+from tests.server.test_auth import limited_app  # noqa: F401
 from tests.sync.conftest import device_token  # noqa: F401
 
 SVC = "/api/v1/forms/hh_survey.svc"
@@ -99,3 +101,14 @@ def test_basic_with_a_password_over_https_only_and_metadata_is_csdl(https_server
                       headers={"Authorization": "Basic YWRtaW46c2VjcmV0LXBhc3M="}).status_code == 501
     document = client.get(SVC, base_url="https://localhost", headers={"Authorization": "Basic YWRtaW46c2VjcmV0LXBhc3M="})
     assert [s["name"] for s in document.json["value"]][0] == "Submissions"
+
+
+def test_wrong_basic_passwords_are_rate_limited_like_sign_in(limited_app, survey, world):
+    client = limited_app.test_client()
+
+    def get(password):
+        return client.get(SVC + "/Submissions", base_url="https://localhost",
+                          headers={"Authorization": "Basic " + base64.b64encode(f"admin:{password}".encode()).decode()})
+    assert get("secret-pass").status_code == 200  # a working feed is not slowed down
+    assert [get("wrong").status_code for _ in range(3)] == [401, 401, 401]
+    assert get("secret-pass").status_code == 429
