@@ -20,9 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sqlalchemy import text  # noqa: E402
-
 from coverage import Loader  # noqa: E402  (bench/coverage.py's bulk writer)
+from sqlalchemy import text  # noqa: E402
 
 UTC = timezone.utc
 START = datetime(2026, 7, 1, tzinfo=UTC)
@@ -111,9 +110,10 @@ def main():
     args = parser.parse_args()
 
     from flask_migrate import upgrade
+
     from server import create_app
-    from server.auth.services import issue_device
     from server.auth.models import User
+    from server.auth.services import issue_device
     from server.config import Config, database_url
     from server.extensions import db
 

@@ -10,8 +10,8 @@ from xml.sax.saxutils import quoteattr
 
 from sqlalchemy import func
 
-from ..extensions import db
 from ..errors import BadRequest, ODataUnsupported
+from ..extensions import db
 from ..submissions.models import GEO_STATUSES, REVIEW_STATES, Submission
 from .columns import field_columns, local_iso, row_values
 from .tables import Filters, main_select, repeat_rows, stream, submissions_select

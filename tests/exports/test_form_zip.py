@@ -3,8 +3,6 @@ import csv
 import io
 import zipfile
 
-from tests.exports.form_data import https_server, survey  # noqa: F401
-
 URL = "/api/v1/forms/hh_survey/submissions.csv.zip"
 
 

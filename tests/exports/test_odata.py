@@ -7,10 +7,6 @@ import pytest
 import requests
 from requests.auth import HTTPBasicAuth
 
-from tests.exports.form_data import https_server, survey  # noqa: F401
-from tests.server.test_auth import limited_app  # noqa: F401
-from tests.sync.conftest import device_token  # noqa: F401
-
 SVC = "/api/v1/forms/hh_survey.svc"
 
 
