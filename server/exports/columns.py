@@ -48,6 +48,14 @@ def meta_header(code: str, lang: str | None) -> str:
         return gettext(METADATA_LABELS.get(code, code))
 
 
+def code_labels(table: dict, lang: str | None) -> dict | None:
+    """{code: its display name in the language} for a table of stored codes (web.labels), None for codes."""
+    if not lang:
+        return None
+    with force_locale(lang):
+        return {code: str(name) for code, name in table.items()}
+
+
 def geopoint_part_header(header: str, part: str, lang: str | None) -> str:
     return f"{header}-{part}" if not lang else f"{header}-{meta_header(part, lang)}"
 

@@ -17,7 +17,8 @@ from ..households.services import scope_filter
 from ..models_base import UtcDateTime
 from ..surveys import services as surveys
 from ..surveys.models import FormVersion
-from .columns import CHOICE_TYPES, JOINERS, label_in, local_text, meta_header
+from ..web import labels
+from .columns import CHOICE_TYPES, JOINERS, code_labels, label_in, local_text, meta_header
 
 ROLES = ("admin", "manager", "cadre")
 BATCH = 2000
@@ -44,16 +45,18 @@ def coverage_export(actor, period, *, area_id=None, status=None, cadre_id=None, 
     times local, headers as codes or (lang) translated."""
     query = coverage.coverage_households(actor, period, area_id=area_id, status=status, cadre_id=cadre_id)
     tz = zone()
+    category = code_labels(labels.CATEGORIES, lang) or {}
+    state = code_labels(labels.COVERAGE_STATUSES, lang) or {}
 
     def flat():  # runs while the response streams (the request's session is gone by then)
         coverage.tune_for_reports()
         rows = db.session.connection().execute(query.execution_options(yield_per=BATCH))
         for h in coverage.household_dicts(rows):
             cadre = h["cadre"] or {}
-            yield (h["code"], h["head_name"], h["address"], h["category"], h["area"]["code"], h["area"]["name"],
-                   cadre.get("username", ""), cadre.get("display_name", ""), local_text(h["last_visit_at"], tz),
-                   local_text(h["due_at"], tz), int(h["visited"]), int(h["overdue"]), h["flagged"], h["status"],
-                   h["lat"], h["lon"])
+            yield (h["code"], h["head_name"], h["address"], category.get(h["category"], h["category"]),
+                   h["area"]["code"], h["area"]["name"], cadre.get("username", ""), cadre.get("display_name", ""),
+                   local_text(h["last_visit_at"], tz), local_text(h["due_at"], tz), int(h["visited"]),
+                   int(h["overdue"]), h["flagged"], state.get(h["status"], h["status"]), h["lat"], h["lon"])
     return [meta_header(c, lang) for c in COVERAGE_COLUMNS], flat()
 
 
@@ -130,6 +133,7 @@ def submissions_export(actor, form_id: str, *, period=None, area_id=None, lang=N
     field_columns, plan = export_plan(form, lang)
     query = submissions_query(actor, form, plan, period, area_id)
     start, tz = len(META_COLUMNS), zone()
+    geo, review = code_labels(labels.GEO_STATUSES, lang) or {}, code_labels(labels.REVIEW_STATES, lang) or {}
     fixes = [(start + i, kind, choices) for i, (_, kind, choices) in enumerate(plan)
              if kind != TEXT or choices is not None][::-1]
 
@@ -138,6 +142,8 @@ def submissions_export(actor, form_id: str, *, period=None, area_id=None, lang=N
         for row in rows:
             out = list(row)
             out[2], out[3] = local_text(out[2], tz), local_text(out[3], tz)
+            if lang:
+                out[10], out[12] = geo.get(out[10], out[10]), review.get(out[12], out[12])
             for at, kind, choices in fixes:  # from the right, so earlier positions hold
                 if kind == GEOPOINT:
                     out[at:at + 1] = ["" if v is None else v for v in split_geopoint(out[at])]

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from ..submissions.models import Attachment, Submission
 from ..submissions.services import attachment_path
-from .columns import field_columns, local_text, meta_header, row_values
+from ..web import labels
+from .columns import code_labels, field_columns, local_text, meta_header, row_values
 from .tables import MAIN_META, REPEAT_META, form_and_tables, main_select, repeat_rows, stream, submissions_select
 
 CHUNK = 64 * 1024
@@ -57,11 +58,13 @@ def _csv_entry(archive, pipe, name, header, rows):
 
 
 def _main_rows(query, columns, lang, tz):
+    geo, review = code_labels(labels.GEO_STATUSES, lang) or {}, code_labels(labels.REVIEW_STATES, lang) or {}
     for row in stream(query):
         (_, instance_id, received_at, captured_at, version, username, household, area, geo_status,
          distance, review_state, answers) = row
         meta = [instance_id, local_text(received_at, tz), local_text(captured_at, tz), version, username,
-                household, area, geo_status, "" if distance is None else round(distance, 1), review_state]
+                household, area, geo.get(geo_status, geo_status), "" if distance is None else round(distance, 1),
+                review.get(review_state, review_state)]
         yield meta + row_values(columns, answers or {}, lang)
 
 

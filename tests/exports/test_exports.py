@@ -155,6 +155,7 @@ def test_coverage_and_geojson_with_chinese_headers(client, scenario, token_for):
                                headers=token_for(scenario.admin)))
     assert [r["农户编号"] for r in rows] == ["SZ01-002", "SZ02-001"] and rows[0]["最近有效走访"] \
         == "2026-06-01 10:00:00"
+    assert [(r["类别"], r["状态"]) for r in rows] == [("一般户", "逾期"), ("一般户", "未走访")]
     response = client.get("/api/v1/exports/submissions.geojson?form=visit&period=2026-Q4&labels=zh",
                           headers=token_for(scenario.admin))
     features = json.loads(response.get_data())["features"]

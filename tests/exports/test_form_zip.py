@@ -91,3 +91,13 @@ def test_zip_scope_and_unknown_form(client, survey, token_for, world):
     assert client.get("/api/v1/forms/nope/submissions.csv.zip", headers=token_for(world.admin)).status_code == 404
     other = read(open_zip(client.get(URL, headers=token_for(world.other_manager))), "hh_survey.csv")
     assert other == []
+
+
+def test_codes_of_checks_and_review_states_read_in_the_language(client, survey, token_for, world):
+    main = read(open_zip(client.get(URL + "?labels=zh", headers=token_for(world.admin))), "hh_survey.csv")
+    codes = read(open_zip(client.get(URL, headers=token_for(world.admin))), "hh_survey.csv")
+    names = {"verified": "已核验", "far": "距离过远", "low_accuracy": "精度不足", "no_fix": "无定位",
+             "anchored": "首次定位", "suspect": "可疑"}
+    by_key = {r["记录编号"]: r for r in main}
+    assert all(by_key[r["KEY"]]["位置核验"] == names[r["GeoStatus"]] for r in codes)
+    assert {r["审核状态"] for r in main} == {"已接收"} and {r["ReviewState"] for r in codes} == {"received"}
