@@ -78,6 +78,7 @@ bench: dev-deps assets
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/coverage.py --households 20000 --villages 40 --cadres 400 --visits 100000 --sqlite /tmp/lianhu-bench-small.db
 	$(BIN)/python bench/fieldapp.py
+	$(BIN)/python bench/exports.py --n 20000
 
 clean:
 	rm -rf $(VENV) node_modules server/static/vendor server/static/fieldapp
