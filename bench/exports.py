@@ -120,7 +120,7 @@ def main():
     url = os.environ.get("DATABASE_URL")
     if url and url.rstrip("/").rsplit("/", 1)[-1] in ("test", "lianhu_ci", "postgres"):
         sys.exit("Use a database of your own for the bench (it is emptied).")
-    path = os.path.join(tempfile.mkdtemp(prefix="lianhu-bench-exports-"), "bench.db")
+    path = os.path.join(tempfile.mkdtemp(prefix=f"lianhu-bench-exports-{os.getpid()}-"), "bench.db")
 
     class BenchConfig(Config):
         SQLALCHEMY_DATABASE_URI = database_url(url) if url else f"sqlite:///{path}"
@@ -160,4 +160,10 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:  # the SQLite files of this run
+        import glob
+        import shutil
+        for folder in glob.glob(os.path.join(tempfile.gettempdir(), f"lianhu-bench-exports-{os.getpid()}-*")):
+            shutil.rmtree(folder, ignore_errors=True)
