@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 
-from server.cases.models import Case
+from server.cases import services as cases
 from server.errors import AttachmentMismatch, BadRequest, FormNotFound, NotFound
 from server.extensions import db
 from server.households.models import Assignment, Household
@@ -61,8 +61,7 @@ def media_of(version: FormVersion) -> list[str]:
 def _device_households(actor):
     """A select of the households on the actor's devices: a cadre's linked ones, others' scope;
     pending_cases counts resolved cases awaiting the family's confirmation (the visit form asks)."""
-    pending = (db.select(Case.household_id, db.func.count().label("n")).where(Case.status == "resolved")
-               .group_by(Case.household_id).subquery())
+    pending = cases.visible_pending_counts(actor)
     query = (db.select(Household.code, Household.head_name, Household.address, Household.category,
                        Household.lat, Household.lon, db.func.coalesce(pending.c.n, 0))
              .outerjoin(pending, pending.c.household_id == Household.id)
@@ -119,7 +118,7 @@ def pull(actor, cursor: str | None) -> dict:
         next_cursor["u"] = next_cursor["s"]
     return {
         "cursor": encode_cursor(next_cursor), "more": more, "server_time": now,
-        "forms": list_fillable_forms(actor), "households": _household_items(rows),
+        "forms": list_fillable_forms(actor), "households": _household_items(actor, rows),
         "removed_households": _removed(actor, since) if since is not None and after == 0 else [],
     }
 
@@ -143,14 +142,10 @@ def _removed(actor, since) -> list[dict]:
     return [{"id": i, "code": c} for i, c in rows]
 
 
-def _household_items(rows) -> list[dict]:
+def _household_items(actor, rows) -> list[dict]:
     if not rows:
         return []
-    ids = [h.id for h in rows]
-    cases = dict(db.session.execute(
-        db.select(Case.household_id, db.func.count()).where(Case.household_id.in_(ids),
-                                                             Case.status.in_(OPEN_CASE_STATES))
-        .group_by(Case.household_id)).all())
+    open_cases = cases.open_case_counts(actor, [h.id for h in rows])  # only cases the actor may see
     days = policy_days()
     items = []
     for h in rows:
@@ -160,7 +155,7 @@ def _household_items(rows) -> list[dict]:
             "id": h.id, "code": h.code, "label": h.label, "address": h.address, "category": h.category,
             "location": {"lat": h.lat, "lon": h.lon, "source": h.location_source} if h.lat is not None else None,
             "last_counted_visit_at": last.isoformat() if last else None, "due_date": due,
-            "version": h.version, "open_cases": cases.get(h.id, 0),
+            "version": h.version, "open_cases": open_cases.get(h.id, 0),
         })
     return items
 

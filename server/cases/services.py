@@ -169,9 +169,7 @@ def visible_cases(actor):
     if actor.role == "manager":
         condition = Case.area_id.in_(areas.subtree_ids(actor.area))
     elif actor.role == "cadre":
-        # follow-ups of 不满意 answers stay hidden from the rated cadre (they would reveal the answer)
-        condition = db.or_(db.and_(Case.household_id.in_(households.linked_household_ids(actor.id)),
-                                   Case.category != FOLLOW_UP_CATEGORY),
+        condition = db.or_(Case.household_id.in_(households.linked_household_ids(actor.id)),
                            Case.assignee_id == actor.id)
     else:
         condition = db.false()
@@ -179,7 +177,27 @@ def visible_cases(actor):
     if actor.is_party_member:
         condition = db.or_(condition, db.and_(Case.is_micro_wish.is_(True), Case.status.in_(("open", "reopened")),
                                               Case.area_id.in_(areas.subtree_ids(actor.area))))
+    if actor.role in ("cadre", "surveyor"):
+        # follow-ups of residents' 不满意 answers never reach a cadre (DESIGN §7: they would reveal the
+        # answer), not even when assigned to one: lists, counts and the device pull all come through here
+        condition = db.and_(condition, Case.category != FOLLOW_UP_CATEGORY)
     return query.where(condition)
+
+
+def open_case_counts(actor, household_ids) -> dict:
+    """{household_id: number of visible cases still waiting for work}, for the device pull."""
+    if not household_ids:
+        return {}
+    listed = visible_cases(actor).where(Case.household_id.in_(household_ids), Case.status.in_(ACTIVE)).subquery()
+    return dict(db.session.execute(db.select(listed.c.household_id, db.func.count())
+                                   .group_by(listed.c.household_id)).all())
+
+
+def visible_pending_counts(actor):
+    """A subquery (household_id, n) of the visible resolved cases awaiting the family's confirmation."""
+    listed = visible_cases(actor).where(Case.status == "resolved").subquery()
+    return (db.select(listed.c.household_id, db.func.count().label("n"))
+            .group_by(listed.c.household_id).subquery())
 
 
 def list_cases(actor, *, status=None, overdue=None, area_id=None, owner_id=None, category=None,
