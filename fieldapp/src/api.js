@@ -138,3 +138,50 @@ export async function postSubmission (token, item) {
   const ok = response.status === 201 || response.status === 202
   return { ok, status: response.status, message: openRosaMessage(text) || (ok ? '' : `${response.status} ${response.statusText}`) }
 }
+
+/** The server's verdicts (review state, location check) on our own sent visits, by instanceID. */
+export async function verdicts (token, instanceIds) {
+  if (!instanceIds.length) return []
+  const query = instanceIds.map((id) => `instance_id=${encodeURIComponent(id)}`).join('&')
+  const response = await call(`/api/v1/fieldapp/verdicts?${query}`, {
+    headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' }, tokenAuth: true
+  })
+  if (response.status === 401) throw new TokenRevoked('token refused')
+  if (!response.ok) throw new ServerError(await problemMessage(response), response.status)
+  return response.json()
+}
+
+/** The cases the server lets this user see (the cadre's own; never residents' satisfaction follow-ups). */
+export async function listCases (token) {
+  const all = []
+  for (let page = 1; page <= 20; page++) {
+    const response = await call(`/api/v1/cases?page=${page}&page_size=100`, {
+      headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' }, tokenAuth: true
+    })
+    if (response.status === 401) throw new TokenRevoked('token refused')
+    if (!response.ok) throw new ServerError(await problemMessage(response), response.status)
+    const items = await response.json()
+    all.push(...items)
+    const pagination = JSON.parse(response.headers.get('X-Pagination') || '{}')
+    if (!pagination.next_page || items.length === 0) break
+  }
+  return all
+}
+
+/** PATCH a queued case change; resolves to {ok, status, message}. A change the server already has is ok. */
+export async function patchCase (token, item) {
+  const response = await call(`/api/v1/cases/${encodeURIComponent(item.case_id)}`, {
+    method: 'PATCH',
+    headers: { Authorization: `Bearer ${token}`, Accept: 'application/json', 'Content-Type': 'application/json' },
+    body: JSON.stringify({ status: item.to_status, ...(item.note ? { note: item.note } : {}) }),
+    tokenAuth: true
+  })
+  if (response.status === 401) throw new TokenRevoked('token refused')
+  const text = await response.text().catch(() => '')
+  let body = null
+  try { body = JSON.parse(text) } catch { body = null }
+  const already = response.status === 409 && (body?.status === item.to_status || body?.details?.status === item.to_status ||
+    body?.errors?.status === item.to_status)
+  const ok = response.ok || already
+  return { ok, status: response.status, message: ok ? '' : (body?.detail || body?.message || `${response.status}`) }
+}

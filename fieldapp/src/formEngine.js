@@ -1,9 +1,13 @@
 // The one module that knows about @getodk/web-forms (pinned in package.json). Loaded lazily, so
 // the household list opens without the 2 MB engine. To replace the engine, replace this file:
-//   mountForm(element, {xml, attachments, language, onSubmit}) -> {unmount()}
+//   mountForm(element, {xml, attachments, language, values, draft, onChange, onSubmit})
+//     -> {unmount(), snapshot()}
 //   onSubmit(formData) must resolve once the FormData (xml_submission_file + one part per file) is stored.
-import { createApp, h } from 'vue'
+//   snapshot() resolves to the answers so far {xml, files: [{name, blob}]} (a draft), or null;
+//   draft (a snapshot) reopens those answers; onChange() is called (debounced) as the user answers.
+import { createApp, h, isRef, toRaw } from 'vue'
 import { OdkWebForm, POST_SUBMIT__NEW_INSTANCE, webFormsPlugin } from '@getodk/web-forms'
+import { engineText } from './engineText.js'
 
 /**
  * Preselect answers: web-forms 0.22 has no prop for initial values, so the value is written as the
@@ -32,7 +36,99 @@ export function prepareXForm (xml, { values = {}, language = null } = {}) {
   return new XMLSerializer().serializeToString(doc)
 }
 
-export function mountForm (element, { xml, attachments = {}, values = {}, language = null, onSubmit }) {
+/**
+ * The engine writes its UI texts (buttons, the location dialog, validation) as English literals:
+ * replace them, in the form and in the dialogs it opens on <body>, as they are rendered.
+ */
+function translateEngine (root, lang) {
+  if (lang === 'en') return () => {}
+  const ATTRIBUTES = ['placeholder', 'aria-label', 'title', 'alt']
+  const text = (node) => {
+    const value = engineText(lang, node.nodeValue || '')
+    if (value != null && value !== node.nodeValue) node.nodeValue = value
+  }
+  const element = (el) => {
+    for (const name of ATTRIBUTES) {
+      const value = el.getAttribute?.(name)
+      const translated = value && engineText(lang, value)
+      if (translated != null && translated !== value) el.setAttribute(name, translated)
+    }
+  }
+  const walk = (node) => {
+    if (node.nodeType === Node.TEXT_NODE) return text(node)
+    if (node.nodeType !== Node.ELEMENT_NODE) return
+    element(node)
+    const walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT | NodeFilter.SHOW_ELEMENT)
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      if (n.nodeType === Node.TEXT_NODE) text(n)
+      else element(n)
+    }
+  }
+  const observer = new MutationObserver((records) => {
+    for (const r of records) {
+      if (r.type === 'characterData') text(r.target)
+      else if (r.type === 'attributes') element(r.target)
+      else r.addedNodes.forEach(walk)
+    }
+  })
+  observer.observe(root, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ATTRIBUTES })
+  walk(root)
+  return () => observer.disconnect()
+}
+
+/** The engine's form node (its `root`), found through the rendered component tree (FormHeader's `form` prop). */
+function findFormRoot (element) {
+  const seen = new Set()
+  const visit = (vnode) => {
+    if (!vnode || typeof vnode !== 'object' || seen.has(vnode)) return null
+    seen.add(vnode)
+    const form = vnode.component?.props?.form
+    if (form && typeof form.prepareInstancePayload === 'function') return form
+    if (vnode.component) return visit(vnode.component.subTree)
+    if (Array.isArray(vnode.children)) {
+      for (const child of vnode.children) { const hit = visit(child); if (hit) return hit }
+    }
+    if (vnode.suspense) return visit(vnode.suspense.activeBranch)
+    return null
+  }
+  return visit(element._vnode)  // Vue keeps the rendered tree on the container
+}
+
+/**
+ * A draft is reopened through the engine's edit mode (the only way 0.22 takes answers back), which also
+ * turns every geopoint into a map to place by hand: needs tiles, so no use offline. Once the form is
+ * loaded, switch the engine's "edit mode" flag (provided to its controls) back off.
+ */
+function keepCaptureControls (element) {
+  let tries = 0
+  const timer = setInterval(() => {
+    let flag = null
+    for (let c = element._vnode?.component; c && !flag; c = c.subTree?.component) {
+      const key = Object.getOwnPropertySymbols(c.provides || {}).find((k) => k.description === 'isFormEditMode')
+      if (key) flag = toRaw(c.provides[key])
+    }
+    if (isRef(flag) && flag.value === true) { flag.value = false; clearInterval(timer) }
+    if (++tries > 400) clearInterval(timer)
+  }, 25)
+  return () => clearInterval(timer)
+}
+
+/** A resumed draft is opened with the engine's edit mode: drop the link to the (never sent) draft. */
+async function withoutDeprecatedId (formData) {
+  const file = formData.get('xml_submission_file')
+  if (!file || typeof file === 'string') return formData
+  const xml = await file.text()
+  if (!/<deprecatedID>/.test(xml)) return formData
+  const cleaned = xml.replace(/<deprecatedID>[^<]*<\/deprecatedID>|<deprecatedID\s*\/>/g, '')
+  const out = new FormData()
+  for (const [name, value] of formData.entries()) {
+    if (name === 'xml_submission_file') out.append(name, new File([cleaned], file.name || 'submission.xml', { type: 'text/xml' }))
+    else out.append(name, value)
+  }
+  return out
+}
+
+export function mountForm (element, { xml, attachments = {}, values = {}, language = null, draft = null, onChange = null, onSubmit }) {
   const formXml = prepareXForm(xml, { values, language })
   const fetchFormAttachment = async (url) => {
     const name = decodeURIComponent(String(url?.href ?? url).split('/').pop())
@@ -41,19 +137,56 @@ export function mountForm (element, { xml, attachments = {}, values = {}, langua
     const type = name.endsWith('.csv') ? 'text/csv' : (blob.type || 'application/octet-stream')
     return new Response(blob, { status: 200, headers: { 'Content-Type': type } })
   }
+  const draftFiles = new Map((draft?.files || []).map((f) => [f.name, f.blob]))
+  const editInstance = draft?.xml
+    ? {
+        resolveInstance: async () => draft.xml,
+        attachmentFileNames: [...draftFiles.keys()],
+        resolveAttachment: async (name) => {
+          const blob = draftFiles.get(name)
+          return blob instanceof File ? blob : new File([blob], name, { type: blob?.type || '' })
+        }
+      }
+    : undefined
   const app = createApp({
     render: () => h(OdkWebForm, {
       formXml,
       fetchFormAttachment,
       missingResourceBehavior: 'BLANK',
+      ...(editInstance ? { editInstance } : {}),
       onSubmit: async (payload, done) => {
         const formData = payload?.data?.[0] ?? payload?.data
-        await onSubmit(formData)
+        await onSubmit(draft ? await withoutDeprecatedId(formData) : formData)
         if (typeof done === 'function') done({ next: POST_SUBMIT__NEW_INSTANCE })
       }
     })
   })
   app.use(webFormsPlugin)
+  const stopTranslating = translateEngine(document.body, language)
   app.mount(element)
-  return { unmount: () => app.unmount() }
+  const stopWatchingMode = draft ? keepCaptureControls(element) : () => {}
+  let timer = null
+  const changed = () => { clearTimeout(timer); timer = setTimeout(() => onChange?.(), 400) }
+  for (const type of ['input', 'change', 'click']) element.addEventListener(type, changed, true)
+  const dialogClick = (event) => { if (event.target?.closest?.('.p-dialog')) changed() }  // the location dialog
+  document.addEventListener('click', dialogClick, true)
+
+  async function snapshot () {
+    const root = findFormRoot(element)
+    if (!root) return null
+    const payload = await root.prepareInstancePayload({ payloadType: 'monolithic' })
+    const data = payload?.data?.[0]
+    if (!data) return null
+    const files = []
+    let instance = ''
+    for (const [name, value] of data.entries()) {
+      if (name === 'xml_submission_file') instance = await value.text()
+      else if (value instanceof Blob) files.push({ name, blob: value })
+    }
+    return instance ? { xml: instance, files } : null
+  }
+  return {
+    snapshot,
+    unmount: () => { clearTimeout(timer); stopWatchingMode(); document.removeEventListener('click', dialogClick, true); stopTranslating(); app.unmount() }
+  }
 }

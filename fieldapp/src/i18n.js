@@ -17,6 +17,16 @@ const messages = {
     loadingForm: '正在加载表单…', retry: '重试', remove: '删除', removeConfirm: '删除这条走访？此操作不能撤销。',
     outboxEmpty: '没有待发送的走访。', attempts: '尝试 {n} 次', nextTry: '下次重试', otherUser: '属于用户 {u}',
     map: '位置', updateReady: '有新版本。', update: '更新', language: 'English', dueNow: '应走访', noNetwork: '等待网络', photos: '照片 {n}', syncFailed: '同步失败', savedAt: '保存于', search: '搜索户号、户主或地址',
+    drafts: '草稿', draftsCount: '草稿 {n} 份', draftsEmpty: '没有草稿。', resume: '继续填写', draftSaved: '已自动保存草稿',
+    draftFrom: '草稿', deleteDraftConfirm: '删除这份草稿？', leaveConfirm: '这次走访还没有提交。已填写的内容保存为草稿，可以稍后继续。现在离开吗？',
+    metres: '{n} 米', verdict: '核查结果', verdictPending: '等待核查结果', reasonLabel: '原因',
+    geo: { verified: '位置已核实', far: '距离农户过远', low_accuracy: '定位精度低', no_fix: '没有定位', anchored: '已设为该户参考位置', suspect: '位置可疑' },
+    review: { received: '已收到', has_issues: '有问题', approved: '已通过', rejected: '被退回', edited: '已修改' },
+    cases: '诉求', casesTitle: '我的诉求', casesEmpty: '没有待办的诉求。', casesOverdue: '已逾期', casesDueSoon: '即将到期', casesOpen: '待办',
+    casesDone: '已办结', claim: '认领', resolve: '办结', resolveNote: '办理情况', resolveSubmit: '确认办结', cancel: '取消',
+    queued: '待同步', dueAt: '期限', microWish: '微心愿', casesOf: '本户诉求', noteRequired: '请填写办理情况。',
+    caseStatus: { open: '待认领', claimed: '已认领', resolved: '已办结', confirmed: '群众已确认', reopened: '重新办理' },
+    caseChange: { claimed: '认领诉求', resolved: '办结诉求' },
     categories: { ordinary: '一般户', low_income: '困难户', elderly_alone: '独居老人', disabled: '残疾人户', left_behind: '留守户' }
   },
   en: {
@@ -37,6 +47,16 @@ const messages = {
     loadingForm: 'Loading the form…', retry: 'Retry', remove: 'Delete', removeConfirm: 'Delete this visit? This cannot be undone.',
     outboxEmpty: 'Nothing waiting.', attempts: '{n} attempts', nextTry: 'Next try', otherUser: 'Belongs to {u}',
     map: 'Location', updateReady: 'A new version is ready.', update: 'Update', language: '中文', dueNow: 'Due now', noNetwork: 'Waiting for a network', photos: '{n} photo(s)', syncFailed: 'Sync failed', savedAt: 'Saved', search: 'Search code, head or address',
+    drafts: 'Drafts', draftsCount: '{n} draft(s)', draftsEmpty: 'No drafts.', resume: 'Resume', draftSaved: 'Draft saved',
+    draftFrom: 'Draft', deleteDraftConfirm: 'Delete this draft?', leaveConfirm: 'This visit is not sent yet. What you entered is kept as a draft to finish later. Leave now?',
+    metres: '{n} m', verdict: 'Verdict', verdictPending: 'Waiting for the verdict', reasonLabel: 'Reason',
+    geo: { verified: 'Location verified', far: 'Too far from the household', low_accuracy: 'Low accuracy', no_fix: 'No location', anchored: 'Set as the household location', suspect: 'Suspect location' },
+    review: { received: 'Received', has_issues: 'Has issues', approved: 'Approved', rejected: 'Rejected', edited: 'Edited' },
+    cases: 'Cases', casesTitle: 'My cases', casesEmpty: 'No cases to work on.', casesOverdue: 'Overdue', casesDueSoon: 'Due soon', casesOpen: 'To do',
+    casesDone: 'Done', claim: 'Claim', resolve: 'Resolve', resolveNote: 'What was done', resolveSubmit: 'Resolve', cancel: 'Cancel',
+    queued: 'Waiting to sync', dueAt: 'Due', microWish: 'Micro-wish', casesOf: 'Cases of this household', noteRequired: 'Please say what was done.',
+    caseStatus: { open: 'Open', claimed: 'Claimed', resolved: 'Resolved', confirmed: 'Confirmed by the family', reopened: 'Reopened' },
+    caseChange: { claimed: 'Claim a case', resolved: 'Resolve a case' },
     categories: { ordinary: 'Ordinary', low_income: 'Low income', elderly_alone: 'Elderly alone', disabled: 'Disabled', left_behind: 'Left-behind' }
   }
 }
@@ -67,4 +87,25 @@ export function formatDate (iso) {
   const d = new Date(iso)
   if (Number.isNaN(d.getTime())) return String(iso)
   return d.toLocaleDateString(lang.value === 'en' ? 'en-GB' : 'zh-CN')
+}
+
+// The server's geo reasons are English sentences (server/geo.py): shown in Chinese when the app is.
+const REASONS = [
+  [/^the device reported a mock location$/, '设备报告了模拟位置'],
+  [/^accuracy exactly 0 \(a mock location provider\)$/, '精度恰好为 0（模拟定位）'],
+  [/^captured_at is in the future \(device clock\)$/, '采集时间晚于当前时间（手机时钟不准）'],
+  [/^captured_at is more than (\d+) days before it was received$/, '采集时间比接收时间早 $1 天以上'],
+  [/^([\d.]+) km from the previous visit in (\d+) min \((\d+) km\/h\)$/, '距上一次走访 $1 公里，用时 $2 分钟（$3 公里/小时）'],
+  [/^(\d+) m from the household \(accuracy ([\d.]+) m\)$/, '距农户 $1 米（精度 $2 米）'],
+  [/^no location was captured$/, '没有采集到位置'],
+  [/^no household to compare with$/, '没有可比对的农户'],
+  [/^the accuracy was not reported$/, '没有报告定位精度'],
+  [/^accuracy ([\d.]+) m is worse than ([\d.]+) m$/, '精度 $1 米，差于 $2 米'],
+  [/^the household had no reference location; this visit sets it$/, '该户原来没有参考位置，本次走访设定了它']
+]
+
+export function reasonText (reason) {
+  if (!reason || lang.value === 'en') return reason || ''
+  for (const [pattern, zh] of REASONS) if (pattern.test(reason)) return reason.replace(pattern, zh)
+  return reason
 }

@@ -58,13 +58,18 @@ async function tokenRevoked () {
   Object.assign(state, { token: null, revoked: true })
 }
 
-/** Pull households and forms (all pages from the stored cursor), then send the outbox. */
+/** Send the outbox first, then pull households, forms and cases, then ask for the verdicts on what was
+ * sent: after a sync the list already shows the visits just sent (no household left "due" by mistake). */
 export async function syncNow () {
   if (!state.token || state.syncing) return
   state.syncing = true
   state.error = ''
   try {
+    await drainOutbox({ force: true, pull: false })
+    if (!state.token) return
     await pullAll(state.token)
+    await refreshCases(state.token)
+    await refreshVerdicts(state.token)
     const now = new Date().toISOString()
     await store.setKv('last_sync', now)
     state.lastSync = now
@@ -75,7 +80,60 @@ export async function syncNow () {
     state.syncing = false
     state.version++
   }
-  await drainOutbox({ force: true })
+}
+
+/** After visits were sent outside a full sync: pull so the households' due dates and verdicts are right. */
+async function pullAfterSend () {
+  if (!state.token || state.syncing || !navigator.onLine) return
+  try {
+    await pullAll(state.token)
+    await refreshCases(state.token)
+    await refreshVerdicts(state.token)
+  } catch (error) {
+    if (error instanceof api.TokenRevoked) await tokenRevoked()
+    else console.warn('pull after send', error)
+  } finally {
+    state.version++
+  }
+}
+
+/** Ask the server how it judged our sent visits (until each has a verdict that will not change by itself). */
+async function refreshVerdicts (token) {
+  const open = (await store.allSent()).filter((v) => !v.geo_status || v.review_state === 'received')
+    .sort((a, b) => (b.sent_at || '').localeCompare(a.sent_at || '')).slice(0, 200)
+  if (!open.length) return
+  const byId = new Map(open.map((v) => [v.id, v]))
+  for (const verdict of await api.verdicts(token, [...byId.keys()])) {
+    const sent = byId.get(verdict.instance_id)
+    if (sent) await store.updateSent({ ...sent, ...verdict, id: sent.id })
+  }
+}
+
+/** The cases the server shows this user, with the changes still queued in the outbox applied on top. */
+async function refreshCases (token) {
+  const items = await api.listCases(token)
+  await store.replaceCases(items)
+  await applyQueuedCaseChanges()
+}
+
+async function applyQueuedCaseChanges () {
+  for (const item of (await store.allOutbox()).filter((i) => i.kind === 'case' && i.status !== 'rejected')) {
+    const cached = await store.getCase(item.case_id)
+    if (cached) await store.putCase({ ...cached, status: item.to_status, queued: true })
+  }
+}
+
+/** Queue a case change (claimed | resolved, with a note) in the outbox; it is sent like a visit. */
+export async function queueCaseChange (caseItem, toStatus, note = '') {
+  const id = `case:${caseItem.id}:${toStatus}:${Date.now()}`
+  await store.addToOutbox({
+    id, kind: 'case', case_id: caseItem.id, to_status: toStatus, note, household_code: caseItem.household_code,
+    form_title: caseItem.text, created_at: new Date().toISOString(), parts: [], status: 'pending', attempts: 0,
+    message: '', next_at: 0, username: state.username
+  })
+  await store.putCase({ ...caseItem, status: toStatus, queued: true, ...(toStatus === 'resolved' ? { note } : {}) })
+  await refreshPending()
+  setTimeout(() => drainOutbox({ force: true }), 0)
 }
 
 async function pullAll (token) {
@@ -147,16 +205,20 @@ export async function saveSubmission (formId, householdCode, formData, formTitle
   return instanceId
 }
 
-/** Send what is due; 201 removes, 4xx keeps with the server's message, network errors back off. */
-export function drainOutbox ({ force = false, only = null } = {}) {
+/** Send what is due; 201 removes, 4xx keeps with the server's message, network errors back off.
+ * When something was sent (and this is not part of syncNow), pull afterwards. */
+export function drainOutbox ({ force = false, only = null, pull = true } = {}) {
   draining ??= (async () => {
-    try { await sendDue(force, only) } finally { draining = null; await refreshPending(); schedule() }
+    let sent = 0
+    try { sent = await sendDue(force, only) } finally { draining = null; await refreshPending(); schedule() }
+    if (sent && pull) await pullAfterSend()
   })()
   return draining
 }
 
 async function sendDue (force, only) {
-  if (!state.token || !navigator.onLine) return
+  let sentCount = 0
+  if (!state.token || !navigator.onLine) return 0
   const now = Date.now()
   const items = (await store.allOutbox()).sort((a, b) => a.created_at.localeCompare(b.created_at))
   for (const item of items) {
@@ -166,25 +228,27 @@ async function sendDue (force, only) {
     if (!force && item.next_at > now) continue
     let result
     try {
-      result = await api.postSubmission(state.token, item)
+      result = item.kind === 'case' ? await api.patchCase(state.token, item) : await api.postSubmission(state.token, item)
     } catch (error) {
-      if (error instanceof api.TokenRevoked) { await tokenRevoked(); return }
+      if (error instanceof api.TokenRevoked) { await tokenRevoked(); return sentCount }
       item.attempts += 1
       item.message = error instanceof api.NetworkError ? '' : error.message
       item.network_error = error instanceof api.NetworkError
       item.next_at = Date.now() + Math.min(5000 * 2 ** Math.min(item.attempts - 1, 10), MAX_BACKOFF_MS)
       item.status = 'pending'
       await store.updateOutbox(item)
-      if (error instanceof api.NetworkError) return  // no network: stop, retry later
+      if (error instanceof api.NetworkError) return sentCount  // no network: stop, retry later
       continue
     }
     item.network_error = false
     if (result.status === 403 && !(await api.tokenAccepted(state.token).catch(() => true))) {
       await tokenRevoked()
-      return
+      return sentCount
     }
     if (result.ok) {
-      await store.markSent(item)
+      if (item.kind === 'case') await store.removeFromOutbox(item.id)
+      else await store.markSent(item)
+      sentCount += 1
     } else {
       item.attempts += 1
       item.message = result.message
@@ -198,6 +262,7 @@ async function sendDue (force, only) {
     }
     await refreshPending()
   }
+  return sentCount
 }
 
 function schedule () {

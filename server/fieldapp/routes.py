@@ -104,4 +104,6 @@ def serve_file(path: str):
 
 
 def register(app) -> None:
+    from . import api_routes
     app.register_blueprint(bp)
+    api_routes.register(app)

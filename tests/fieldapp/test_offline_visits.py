@@ -58,8 +58,8 @@ def fill_visit(page, household, demand, photo=None, screenshot=None):
     page.wait_for_selector(".form-initialization-status.ready", state="attached")
     chosen = page.locator(".question-container").first
     assert household.code in chosen.inner_text()  # preselected from the list
-    page.get_by_role("button", name="Get location").click()
-    page.get_by_role("button", name="Save location").click()
+    page.get_by_role("button", name="获取位置").click()
+    page.get_by_role("button", name="保存位置").click()
     page.get_by_text("例行走访", exact=True).click()
     page.locator(".question-container").filter(has_text="这户有诉求").get_by_text("是", exact=True).click()
     page.locator(".question-container").filter(has_text="诉求内容").locator("input").fill(demand)
@@ -68,7 +68,7 @@ def fill_visit(page, household, demand, photo=None, screenshot=None):
         page.wait_for_selector(".question-container img")
     if screenshot:
         page.screenshot(path=str(screenshot), full_page=True)
-    page.get_by_role("button", name="Send").click()
+    page.get_by_role("button", name="提交").click()
     page.wait_for_selector("[data-testid=saved]")
     page.wait_for_selector("[data-testid=household]")
 
