@@ -173,7 +173,7 @@ export async function patchCase (token, item) {
   const response = await call(`/api/v1/cases/${encodeURIComponent(item.case_id)}`, {
     method: 'PATCH',
     headers: { Authorization: `Bearer ${token}`, Accept: 'application/json', 'Content-Type': 'application/json' },
-    body: JSON.stringify({ status: item.to_status, ...(item.note ? { note: item.note } : {}) }),
+    body: JSON.stringify({ status: item.to_status, ...(item.note ? { note: item.note } : {}), ...(item.photo_ref ? { photo: item.photo_ref } : {}) }),
     tokenAuth: true
   })
   if (response.status === 401) throw new TokenRevoked('token refused')
@@ -184,4 +184,16 @@ export async function patchCase (token, item) {
     body?.errors?.status === item.to_status)
   const ok = response.ok || already
   return { ok, status: response.status, message: ok ? '' : (body?.detail || body?.message || `${response.status}`) }
+}
+
+/** PUT the photo of a case's result; resolves to the reference to send when resolving. */
+export async function putCasePhoto (token, caseId, blob) {
+  const response = await call(`/api/v1/fieldapp/cases/${encodeURIComponent(caseId)}/photo`, {
+    method: 'PUT', body: blob,
+    headers: { Authorization: `Bearer ${token}`, Accept: 'application/json', 'Content-Type': blob.type || 'image/jpeg' },
+    tokenAuth: true
+  })
+  if (response.status === 401) throw new TokenRevoked('token refused')
+  if (!response.ok) return { ok: false, status: response.status, message: await problemMessage(response) }
+  return { ok: true, status: response.status, photo: (await response.json()).photo }
 }

@@ -123,12 +123,26 @@ async function applyQueuedCaseChanges () {
   }
 }
 
-/** Queue a case change (claimed | resolved, with a note) in the outbox; it is sent like a visit. */
-export async function queueCaseChange (caseItem, toStatus, note = '') {
+/** A queued case change: its photo first (once), then the status change with the note. */
+async function sendCaseChange (token, item) {
+  const photo = (item.parts || []).find((p) => p.name === 'photo' && p.blob)
+  if (photo && !item.photo_ref) {
+    const sent = await api.putCasePhoto(token, item.case_id, photo.blob)
+    if (!sent.ok) return sent
+    item.photo_ref = sent.photo
+    await store.updateOutbox(item)
+  }
+  return api.patchCase(token, item)
+}
+
+/** Queue a case change (claimed | resolved, with a note and an optional photo) in the outbox; it is
+ * sent like a visit. */
+export async function queueCaseChange (caseItem, toStatus, note = '', photo = null) {
   const id = `case:${caseItem.id}:${toStatus}:${Date.now()}`
+  const parts = photo ? [{ name: 'photo', blob: photo, filename: photo.name || 'photo.jpg', type: photo.type || 'image/jpeg' }] : []
   await store.addToOutbox({
     id, kind: 'case', case_id: caseItem.id, to_status: toStatus, note, household_code: caseItem.household_code,
-    form_title: caseItem.text, created_at: new Date().toISOString(), parts: [], status: 'pending', attempts: 0,
+    form_title: caseItem.text, created_at: new Date().toISOString(), parts, status: 'pending', attempts: 0,
     message: '', next_at: 0, username: state.username
   })
   await store.putCase({ ...caseItem, status: toStatus, queued: true, ...(toStatus === 'resolved' ? { note } : {}) })
@@ -228,7 +242,7 @@ async function sendDue (force, only) {
     if (!force && item.next_at > now) continue
     let result
     try {
-      result = item.kind === 'case' ? await api.patchCase(state.token, item) : await api.postSubmission(state.token, item)
+      result = item.kind === 'case' ? await sendCaseChange(state.token, item) : await api.postSubmission(state.token, item)
     } catch (error) {
       if (error instanceof api.TokenRevoked) { await tokenRevoked(); return sentCount }
       item.attempts += 1

@@ -1,10 +1,11 @@
 """/api/v1/fieldapp: small reads for the cadres' field app (bearer token)."""
+from flask import request, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from ..auth.services import current_actor
-from ..extensions import csrf
+from ..extensions import csrf, db
 from . import services
 
 blp = Blueprint("fieldapp_api", __name__, url_prefix="/api/v1/fieldapp", description="Field app helpers")
@@ -31,6 +32,30 @@ class Verdicts(MethodView):
     def get(self, args):
         """The review state and location verdict of your own submissions, by instanceID."""
         return services.verdicts(current_actor(), args["instance_id"])
+
+
+class PhotoSchema(Schema):
+    photo = fields.String(metadata={"description": "the reference to give as `photo` when resolving the case"})
+
+
+@blp.route("/cases/<int:case_id>/photo")
+class CasePhotoUpload(MethodView):
+    @blp.response(201, PhotoSchema)
+    def put(self, case_id):
+        """Send the photo of a case's result (raw JPEG/PNG/WebP body) before resolving it."""
+        ref = services.store_case_photo(current_actor(), case_id, request.get_data(), request.content_type)
+        db.session.commit()
+        return {"photo": ref}
+
+
+@blp.route("/case-photos/<name>")
+class CasePhoto(MethodView):
+    @blp.response(200)
+    def get(self, name):
+        """A photo on the history of a case you see."""
+        from sync import storage
+        digest, kind = services.case_photo(current_actor(), name)
+        return send_file(storage.open_bytes(digest), mimetype=kind, max_age=86400)
 
 
 def register(app) -> None:
