@@ -183,7 +183,8 @@ export async function patchCase (token, item) {
   const already = response.status === 409 && (body?.status === item.to_status || body?.details?.status === item.to_status ||
     body?.errors?.status === item.to_status)
   const ok = response.ok || already
-  return { ok, status: response.status, message: ok ? '' : (body?.detail || body?.message || `${response.status}`) }
+  return { ok, status: response.status, message: ok ? '' : (body?.detail || body?.message || `${response.status}`),
+    messageKey: ok ? null : ({ 403: 'caseForbidden', 404: 'caseGone', 409: 'caseMoved' }[response.status] || null) }
 }
 
 /** PUT the photo of a case's result; resolves to the reference to send when resolving. */

@@ -16,7 +16,7 @@ export const EXACT = {
     'No results found': '没有结果', 'No available options': '没有可选项', 'Clear': '清除', 'Save': '保存',
     'Point saved': '已保存位置', 'No point saved': '尚未保存位置', 'Full Screen': '全屏', 'Zoom to current location': '缩放到当前位置',
     'Zoom to fit': '缩放到全部', 'Undo last change': '撤销上一步', 'Choose Date': '选择日期', Today: '今天',
-    'Unknown error': '未知错误', 'Close': '关闭'
+    'Unknown error': '未知错误', 'Close': '关闭', 'Technical error details': '技术细节'
   }
 }
 

@@ -266,6 +266,7 @@ async function sendDue (force, only) {
     } else {
       item.attempts += 1
       item.message = result.message
+      item.message_key = result.messageKey || null  // shown in the interface language
       if (result.status >= 500 || result.status === 429) {
         item.status = 'pending'
         item.next_at = Date.now() + Math.min(5000 * 2 ** Math.min(item.attempts - 1, 10), MAX_BACKOFF_MS)

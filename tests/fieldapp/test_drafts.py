@@ -1,5 +1,7 @@
 """Drafts (issue 13, items 2 and 3): half a visit offline survives closing the page, is resumed offline,
 finished, sent once when the network returns; the household then shows the verdict and is no longer due."""
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -9,6 +11,8 @@ from server.submissions.models import Submission
 from .phone import capture_location, english_words, open_phone, open_visit, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+PHOTO = Path(__file__).resolve().parents[2] / "fieldapp" / "public" / "icon-512.png"
 
 
 def _visits(db, household):
@@ -29,6 +33,8 @@ def test_half_a_visit_offline_is_resumed_after_closing_and_sent_once(world, live
     page.get_by_text("例行走访", exact=True).click()
     page.locator(".question-container").filter(has_text="这户有诉求").get_by_text("是", exact=True).click()
     page.locator(".question-container").filter(has_text="诉求内容").locator("input").fill("门前路灯坏了")
+    page.locator("input[type=file]").set_input_files(str(PHOTO))
+    page.wait_for_selector(".question-container img")
     page.wait_for_selector("[data-testid=draft-saved]")
     page.wait_for_timeout(800)  # the last answer's debounced save
     page.close()  # closed without sending and without "← 返回"
@@ -46,6 +52,7 @@ def test_half_a_visit_offline_is_resumed_after_closing_and_sent_once(world, live
     demand = page.locator(".question-container").filter(has_text="诉求内容").locator("input")
     expect(demand).to_have_value("门前路灯坏了")  # the answers came back
     expect(page.locator(".geolocation-formatted-value")).to_be_visible()  # the location too, not a map to redo
+    expect(page.locator(".question-container img")).to_be_visible()  # and the photo
     assert english_words(page, world.cadre.username) == []
     page.screenshot(path=str(artifacts / "phone-draft-resumed.png"), full_page=True)
     page.get_by_role("button", name="提交").click()
@@ -64,6 +71,9 @@ def test_half_a_visit_offline_is_resumed_after_closing_and_sent_once(world, live
     assert len(visits) == 1 and visits[0].answers["demands"][0]["text"] == "门前路灯坏了"
     assert visits[0].geo_status == "verified" and visits[0].answers["household"] == world.h1.code
     assert "deprecatedID" not in (visits[0].raw_xml or "") and visits[0].replaces_id is None
+    photos = visits[0].attachments  # the photo taken before the page was closed
+    assert len(photos) == 1 and photos[0].is_received and photos[0].size > 0
+    assert visits[0].answers["photo"] == photos[0].name
     page.goto("/app/#/")
     expect(page.locator(f"a.household[data-code='{world.h1.code}'] .due")).not_to_have_text("应走访")
     context.close()
