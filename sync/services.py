@@ -25,7 +25,6 @@ from . import batch
 #: how far back a cursor looks again, so a change committed late is never missed
 CURSOR_OVERLAP = timedelta(minutes=2)
 PULL_PAGE = 1000
-OPEN_CASE_STATES = ("open", "claimed", "reopened")
 HOUSEHOLDS_CSV = "households.csv"
 
 

@@ -53,9 +53,8 @@ class CasePhoto(MethodView):
     @blp.response(200)
     def get(self, name):
         """A photo on the history of a case you see."""
-        from sync import storage
-        digest, kind = services.case_photo(current_actor(), name)
-        return send_file(storage.open_bytes(digest), mimetype=kind, max_age=86400)
+        photo, kind = services.open_case_photo(current_actor(), name)
+        return send_file(photo, mimetype=kind, max_age=86400)
 
 
 def register(app) -> None:

@@ -2,7 +2,7 @@
 photos of a case's result."""
 import re
 
-from sync import storage
+from ..submissions import storage
 
 from ..cases import services as cases
 from ..cases.models import Case, CaseEvent
@@ -61,8 +61,8 @@ def _sniff(data: bytes) -> str | None:
     return None
 
 
-def case_photo(actor, name: str) -> tuple[str, str]:
-    """(sha256, content type) of a case photo the actor may see (it is on a visible case's history)."""
+def open_case_photo(actor, name: str):
+    """(binary file, content type) of a case photo the actor may see (it is on a visible case's history)."""
     match = PHOTO_NAME.match(name or "")
     if not match:
         raise NotFound("No such photo.")
@@ -72,4 +72,4 @@ def case_photo(actor, name: str) -> tuple[str, str]:
     if found is None or not storage.exists(match.group(1)):
         raise NotFound("No such photo.")
     kind = next(k for k, ext in PHOTO_TYPES.items() if ext == match.group(2))
-    return match.group(1), kind
+    return storage.open_bytes(match.group(1)), kind
