@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from .phone import capture_location, english_words, open_phone, open_visit, sign_in
 
@@ -31,7 +32,7 @@ def test_form_validation_location_and_photo_show_no_english(world, live_server, 
 
     page.get_by_role("button", name="获取位置").click()
     page.wait_for_selector(".p-dialog")
-    page.wait_for_function("document.querySelector('.p-dialog').innerText.includes('米')")
+    expect(page.locator(".p-dialog")).to_contain_text("米")
     assert english_words(page, world.cadre.username) == [], "location dialog"
     page.screenshot(path=str(artifacts / "phone-zh-location.png"))
     page.get_by_role("button", name="保存位置").click()
