@@ -187,13 +187,15 @@ def store_attachment(actor, instance_id: str, name: str, data: bytes) -> tuple[A
     return row, True
 
 
-def push_body(actor, device, body: bytes) -> list[dict]:
+def push_body(actor, device, body: bytes, client: dict | None = None) -> list[dict]:
     """Ingest a JSON batch; one result per item, in order (accepted | duplicate | conflict | rejected).
 
-    Raises BadRequest / TooLarge when the body as a whole is not a batch (the caller quarantines it)."""
+    Raises BadRequest / TooLarge when the body as a whole is not a batch (the caller quarantines it).
+    `client` is who sent it ({"ip", "ua", "clock_offset_s"}; see client_of)."""
     items = batch.read_items(body, current_app.config["SYNC_PUSH_MAX"])
     uploads = [ingest.Upload("json", item.payload, "application/json", {},
-                             item=item.value if item.problem is None else _envelope(item.value), problem=item.problem)
+                             item=item.value if item.problem is None else _envelope(item.value), problem=item.problem,
+                             client=client)
                for item in items]
     return [_push_result(o) for o in ingest.ingest(actor, device, uploads)]
 
@@ -208,6 +210,18 @@ def _envelope(value):
 def quarantine_body(actor, device, body: bytes, problem) -> None:
     """Keep a push body that is not a batch at all, with its reason."""
     ingest.quarantine_upload(actor, device, ingest.Upload("json", body, "application/json"), problem)
+
+
+def client_of(request) -> dict:
+    """Who sent a request: address, browser, and the device clock offset the field app reports
+    in X-Clock-Offset (seconds, device clock minus server time)."""
+    offset = request.headers.get("X-Clock-Offset")
+    try:
+        offset = float(offset) if offset not in (None, "") else None
+    except ValueError:
+        offset = None
+    return {"ip": request.remote_addr, "ua": (request.headers.get("User-Agent") or "")[:300],
+            "clock_offset_s": offset}
 
 
 def _push_result(outcome) -> dict:

@@ -1,0 +1,241 @@
+"""The verdict on a batch's new submissions, and on the stored ones whose neighbourhood they change.
+
+Ingest calls `check_new` once per batch, after deciding each item and before inserting: it sets
+each new submission's geo status from the pure checks in server/verdicts.py, loads the same
+cadre's and the same device's stored records around the batch's capture times, and re-evaluates
+those whose neighbours changed (a record that becomes suspect stops counting, with its reasons and
+an audit entry). Flushes, never commits.
+"""
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import or_
+
+from .. import verdicts
+from ..audit.models import AuditEntry
+from ..extensions import db
+from ..geo import GeoResult, location_status
+from ..households.models import Household
+from ..areas.models import Area
+from .models import Submission
+from .reasons import reason_text
+
+#: stored records this close to the batch's capture times are re-evaluated; twice that is loaded,
+#: so every re-evaluated record has its neighbours before and after at hand
+RECHECK = timedelta(hours=12)
+_COLUMNS = (Submission.id, Submission.submitter_id, Submission.device_id, Submission.household_id,
+            Submission.captured_at, Submission.lat, Submission.lon, Submission.accuracy, Submission.altitude,
+            Submission.kind, Submission.geo_status, Submission.base_geo_status, Submission.geo_flags,
+            Submission.review_state, Submission.geo_reason)
+
+
+def check_new(actor, device, created: list, now: datetime, config) -> None:
+    """Own and neighbour flags for new submissions [(outcome, candidate)], stored neighbours re-evaluated."""
+    items = [(o, c) for o, c in created if o.submission is not None]
+    if not items:
+        return
+    refs = _references({c.values["household_id"] for _, c in items if c.values.get("household_id")})
+    new_facts, pending = [], []
+    for outcome, c in items:
+        v = c.values
+        client = _client(c)
+        v.update(client)
+        outcome.submission.__dict__.update(client)
+        base, flags = _own(v, c, refs, now, config)
+        pending.append((outcome, c, base, flags))
+        new_facts.append(_facts_of(v, key=("new", v["instance_id"])))
+    times = [f.captured_at for f in new_facts]
+    stored = _stored_around(actor, device, min(times), max(times), new_facts)
+    neighbour = verdicts.neighbour_flags(new_facts + [facts for facts, _ in stored], config)
+    for (outcome, c, base, flags), facts in zip(pending, new_facts):
+        flags = flags + neighbour.get(facts.key, [])
+        _set_verdict(outcome, c, base, flags)
+    _recheck_stored(actor, stored, neighbour, min(times), max(times), now)
+
+
+def _client(c) -> dict:
+    """The clock offset the device reported and who sent it (address, browser)."""
+    client = getattr(c.upload, "client", None) or {}
+    offset = (c.upload.item or {}).get("clock_offset_s") if isinstance(c.upload.item, dict) else None
+    if offset is None:
+        offset = client.get("clock_offset_s")
+    try:
+        offset = float(offset) if offset is not None and not isinstance(offset, bool) else None
+    except (TypeError, ValueError):
+        offset = None
+    fingerprint = {k: client[k] for k in ("ip", "ua") if client.get(k)} or None
+    return {"clock_offset_s": offset, "fingerprint": fingerprint}
+
+
+def _own(v, c, refs, now, config):
+    """The base status (where the fix lies) and the flags the record shows by itself."""
+    hid = v.get("household_id")
+    ref = refs.get(hid)
+    point = c.point if v.get("lat") is not None else None
+    if point is None or hid is None:
+        base = GeoResult("no_fix", None, "no location was captured" if point is None else "no household")
+    else:
+        base = location_status(point, ref["lat"] if ref else None, ref["lon"] if ref else None, config)
+    started, ended = _form_times(c)
+    flags = verdicts.own_flags(
+        point=point, is_mock=v.get("is_mock", False), captured_at=v["captured_at"], received_at=now,
+        reference=(ref["lat"], ref["lon"]) if ref and ref["source"] != "first_visit" else None,
+        started_at=started, ended_at=ended, clock_offset_s=v.get("clock_offset_s"), kind=v["kind"], config=config)
+    if base.status == "anchored" and ref is not None:
+        flag = None if flags else verdicts.anchor_flag(point["lat"], point["lon"], boundary=ref["boundary"],
+                                                        located=ref["located"], config=config)
+        if flag is not None:
+            flags.append(flag)
+        elif not flags:  # later items of the batch compare with this anchor
+            ref.update(lat=point["lat"], lon=point["lon"], source="first_visit")
+    return base, flags
+
+
+def _set_verdict(outcome, c, base: GeoResult, flags: list) -> None:
+    status = verdicts.status_of(base.status, flags)
+    reason = reason_text(flags[0], "en")[:200] if flags else base.reason
+    changes = {"geo_status": status, "geo_distance_m": base.distance_m, "geo_reason": reason,
+               "base_geo_status": base.status, "geo_flags": flags or None}
+    c.values.update(changes)
+    outcome.submission.__dict__.update(changes)
+    outcome.geo = GeoResult(status, base.distance_m, reason)
+
+
+def _form_times(c):
+    """The form's own start and end answers (device clock), when it has them."""
+    found = {}
+    for path in c.spec.time_paths:
+        value = c.answers.get(path)
+        if isinstance(value, str) and value.strip():
+            try:
+                when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            except ValueError:
+                continue
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=timezone.utc)
+            found[path.rsplit("/", 1)[-1]] = when
+    return found.get("start"), found.get("end")
+
+
+def _references(household_ids: set) -> dict:
+    """Each household's reference location and what tells whether a first-visit anchor is in its village."""
+    if not household_ids:
+        return {}
+    rows = db.session.execute(db.select(Household.id, Household.lat, Household.lon, Household.location_source,
+                                        Household.area_id).where(Household.id.in_(household_ids))).all()
+    refs = {r.id: {"lat": r.lat, "lon": r.lon, "source": r.location_source, "area_id": r.area_id,
+                   "boundary": None, "located": []} for r in rows}
+    unanchored_areas = {r["area_id"] for r in refs.values() if r["lat"] is None}
+    if unanchored_areas:
+        boundaries = _boundaries(unanchored_areas)
+        located: dict = {}
+        for area_id, lat, lon in db.session.execute(
+                db.select(Household.area_id, Household.lat, Household.lon)
+                .where(Household.area_id.in_(unanchored_areas), Household.lat.is_not(None),
+                       Household.is_active.is_(True))):
+            located.setdefault(area_id, []).append((lat, lon))
+        for ref in refs.values():
+            if ref["lat"] is None:
+                ref["boundary"] = boundaries.get(ref["area_id"])
+                ref["located"] = located.get(ref["area_id"], [])
+    return refs
+
+
+def _boundaries(area_ids: set) -> dict:
+    """The boundary of each area, or of its nearest ancestor that has one."""
+    areas = {a.id: a for a in db.session.scalars(db.select(Area).where(Area.id.in_(area_ids)))}
+    ancestors = {int(x) for a in areas.values() for x in (a.path or "").strip("/").split("/") if x}
+    known = {a.id: a for a in db.session.scalars(db.select(Area).where(Area.id.in_(ancestors)))} if ancestors else {}
+    out = {}
+    for area in areas.values():
+        for aid in reversed([int(x) for x in (area.path or "").strip("/").split("/") if x] or [area.id]):
+            found = known.get(aid) or areas.get(aid)
+            if found is not None and found.boundary:
+                out[area.id] = found.boundary
+                break
+    return out
+
+
+def _facts_of(v: dict, key) -> verdicts.Facts:
+    return verdicts.Facts(key=key, submitter_id=v.get("submitter_id"), device_id=v.get("device_id"),
+                          household_id=v.get("household_id"), captured_at=v["captured_at"], lat=v.get("lat"),
+                          lon=v.get("lon"), accuracy=v.get("accuracy"), altitude=v.get("altitude"),
+                          kind=v.get("kind", "visit"))
+
+
+def _stored_around(actor, device, lo, hi, new_facts) -> list:
+    """(Facts, row) of the stored current records of this cadre or device near the batch, and any
+    stored visit of the cadre's with the very coordinates of a new one."""
+    who = [Submission.submitter_id == actor.id]
+    if device is not None and getattr(device, "id", None) is not None:
+        who.append(Submission.device_id == device.id)
+    base = db.select(*_COLUMNS).where(or_(*who), Submission.is_current.is_(True), Submission.lat.is_not(None))
+    rows = list(db.session.execute(base.where(Submission.captured_at >= lo - 2 * RECHECK,
+                                              Submission.captured_at <= hi + 2 * RECHECK)))
+    lats = list({f.lat for f in new_facts if f.lat is not None})[:500]
+    if lats:
+        seen = {r.id for r in rows}
+        rows += [r for r in db.session.execute(
+            db.select(*_COLUMNS).where(Submission.submitter_id == actor.id, Submission.is_current.is_(True),
+                                       Submission.kind == "visit", Submission.lat.in_(lats))) if r.id not in seen]
+    return [(verdicts.Facts(key=r.id, submitter_id=r.submitter_id, device_id=r.device_id,
+                            household_id=r.household_id, captured_at=r.captured_at, lat=r.lat, lon=r.lon,
+                            accuracy=r.accuracy, altitude=r.altitude, kind=r.kind), r) for r in rows]
+
+
+def _recheck_stored(actor, stored, neighbour, lo, hi, now) -> None:
+    """Stored records whose neighbour flags changed get a new verdict, an audit entry, and stop
+    (or start) counting; a suspect anchor no longer locates its household."""
+    changed_households, audits = set(), []
+    for facts, row in stored:
+        base = row.base_geo_status or (row.geo_status if row.geo_status != "suspect" else None)
+        if base is None or row.review_state in ("approved", "rejected"):
+            continue  # a verdict from before these checks, or one a manager settled
+        in_window = lo - RECHECK <= row.captured_at <= hi + RECHECK
+        old = list(row.geo_flags or [])
+        kept = [f for f in old if f.get("code") not in verdicts.NEIGHBOUR_CODES]
+        found = neighbour.get(facts.key, [])
+        if not in_window:  # only part of its neighbourhood is loaded: add, never take away
+            found = [f for f in old if f.get("code") in verdicts.NEIGHBOUR_CODES] + \
+                [f for f in found if f.get("code") == "repeated_pin"]
+        flags = _unique(kept + found)
+        if _codes(flags) == _codes(old):
+            continue
+        status = verdicts.status_of(base, flags, row.review_state)
+        reason = reason_text(flags[0], "en")[:200] if flags else None
+        db.session.execute(db.update(Submission).where(Submission.id == row.id).values(
+            geo_status=status, geo_flags=flags or None, base_geo_status=base,
+            geo_reason=reason if flags else (row.geo_reason if row.geo_status != "suspect" else None)))
+        if row.household_id is not None and status != row.geo_status:
+            changed_households.add(row.household_id)
+            if base == "anchored" and status == "suspect":
+                _unanchor(row, now)
+        audits.append({"actor_id": actor.id, "action": "submission.verdict", "target_type": "submission",
+                       "target_id": str(row.id), "created_at": now,
+                       "details": {"previous": row.geo_status, "geo_status": status,
+                                   "reasons": [f.get("code") for f in flags]}})
+    if audits:
+        db.session.execute(AuditEntry.__table__.insert(), audits)
+    if changed_households:
+        from ..coverage.services import refresh_last_counted_visits
+        refresh_last_counted_visits(sorted(changed_households))
+
+
+def _unanchor(row, now) -> None:
+    db.session.execute(db.update(Household).where(
+        Household.id == row.household_id, Household.location_source == "first_visit",
+        Household.lat == row.lat, Household.lon == row.lon, Household.anchor_confirmed_at.is_(None))
+        .values(lat=None, lon=None, location_source=None, version=Household.version + 1, updated_at=now))
+
+
+def _unique(flags: list) -> list:
+    seen, out = set(), []
+    for flag in flags:
+        marker = (flag.get("code"), flag.get("side"))
+        if marker not in seen:
+            seen.add(marker)
+            out.append(flag)
+    return out
+
+
+def _codes(flags) -> list:
+    return sorted((f.get("code"), f.get("side") or "") for f in flags or [])
