@@ -213,11 +213,16 @@ def quarantine_body(actor, device, body: bytes, problem) -> None:
 
 
 def client_of(request) -> dict:
-    """Who sent a request: address, browser, and the device clock offset the field app reports
-    in X-Clock-Offset (seconds, device clock minus server time)."""
-    offset = request.headers.get("X-Clock-Offset")
+    """Who sent a request: address, browser, and the device's clock offset (seconds, device clock
+    minus server time): X-Clock-Offset as given, or from X-Device-Time (the field app's clock when sending)."""
+    offset = None
     try:
-        offset = float(offset) if offset not in (None, "") else None
+        if request.headers.get("X-Clock-Offset"):
+            offset = float(request.headers["X-Clock-Offset"])
+        elif request.headers.get("X-Device-Time"):
+            sent = datetime.fromisoformat(request.headers["X-Device-Time"].strip().replace("Z", "+00:00"))
+            if sent.tzinfo is not None:
+                offset = round((sent - utcnow()).total_seconds(), 1)
     except ValueError:
         offset = None
     return {"ip": request.remote_addr, "ua": (request.headers.get("User-Agent") or "")[:300],
