@@ -157,8 +157,12 @@ def test_late_entry_does_not_count_until_approved(app, client, send, world, logi
     row = _row(db, send("json", world.cadre, world.h1, minutes_ago=minutes_ago))
     assert row.geo_status == "suspect" and _codes(row) == {"late_entry"}
     assert db.session.get(Household, world.h1.id).last_counted_visit_at is None
-    login(world.manager)
-    response = client.post("/api/v1/reviews/visits", json={"ids": [row.id], "decision": "approve"})
+    headers = login(world.manager)
+    queue = client.get("/api/v1/submissions/flagged", headers=headers).json
+    assert [(q["id"], q["geo"]["flags"][0]["code"]) for q in queue] == [(row.id, "late_entry")]
+    assert queue[0]["geo"]["flags"][0]["zh"].startswith("补录")
+    response = client.post("/api/v1/submissions/review", json={"ids": [row.id], "decision": "approve"},
+                           headers=headers)
     assert response.status_code == 200, response.json
     row = _row(db, row.instance_id)
     assert (row.geo_status, row.review_state) == ("verified", "approved")
