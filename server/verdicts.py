@@ -8,14 +8,18 @@ Two kinds of flag (codes in server/submissions/reasons.py):
   accuracy, altitude 0). These are recomputed whenever a neighbour arrives, in any order.
 A record with any flag is `suspect`; otherwise its status is where its fix lies (geo.location_status).
 """
-import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from .geo import distance_m
 
-NEIGHBOUR_CODES = frozenset({"speed", "burst", "repeated_pin", "constant_accuracy", "altitude_zero"})
+NEIGHBOUR_CODES = frozenset({"speed", "two_devices", "burst", "repeated_pin", "constant_accuracy",
+                             "altitude_zero"})
+#: one account on two phones: consecutive records from different devices this close in time ...
+TWO_DEVICES_MINUTES = 30
+#: ... and this far apart cannot be one person carrying two phones
+TWO_DEVICES_KM = 1.0
 #: the slack, on top of both fixes' accuracies, before a jump counts as travel (GPS outliers)
 SPEED_SLACK_KM = 0.1
 #: a fix this close to the household's reference is a copy of it (real fixes scatter by metres)
@@ -149,9 +153,11 @@ def neighbour_flags(records: list[Facts], config) -> dict:
             groups.setdefault(("submitter", r.submitter_id), []).append(r)
         if r.device_id is not None:
             groups.setdefault(("device", r.device_id), []).append(r)
-    for members in groups.values():
+    for (group, _), members in groups.items():
         members.sort(key=lambda r: (r.captured_at, str(r.key)))
         _speed(members, out, config)
+        if group == "submitter":
+            _two_devices(members, out)
         _burst(members, out, config)
         _constant_accuracy(members, out, config)
         _altitude_zero(members, out)
@@ -181,6 +187,21 @@ def _speed(members, out, config):
                       "kmh": round(kmh), "limit": round(limit)}
             out[b.key].append({**common, "side": "before"})
             out[a.key].append({**common, "side": "after"})
+
+
+def _two_devices(members, out):
+    """The same account on two phones at once: neighbours from different devices, far apart, close in time."""
+    for a, b in zip(members, members[1:]):
+        if a.device_id is None or b.device_id is None or a.device_id == b.device_id:
+            continue
+        minutes = (b.captured_at - a.captured_at).total_seconds() / 60
+        if minutes > TWO_DEVICES_MINUTES:
+            continue
+        km = distance_m(a.lat, a.lon, b.lat, b.lon) / 1000.0
+        if km > TWO_DEVICES_KM:
+            flag = {"code": "two_devices", "km": round(km, 1), "minutes": round(minutes)}
+            out[a.key].append({**flag, "side": "after"})
+            out[b.key].append({**flag, "side": "before"})
 
 
 def _burst(members, out, config):
@@ -243,7 +264,3 @@ def status_of(base: str, flags: list, review_state: str | None = None) -> str:
     return "suspect" if flags else base
 
 
-def rough_km(lat1, lon1, lat2, lon2) -> float:
-    """Equirectangular distance in km (a pre-filter, within 1 % under a degree)."""
-    x = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
-    return 6371.0 * math.hypot(x, math.radians(lat2 - lat1))

@@ -25,6 +25,9 @@ REASONS: dict[str, tuple[str, str]] = {
     # what a record shows beside its neighbours (re-evaluated when neighbours arrive)
     "speed": ("与{side}一次走访相距 {km} 公里、间隔 {minutes} 分钟（直线速度 {kmh} 公里/小时，上限 {limit}）",
               "{km} km from the {side_en} visit in {minutes} min ({kmh} km/h, limit {limit})"),
+    "two_devices": ("同一账号在两部手机上交替使用：与{side}一条记录来自另一部手机，{minutes} 分钟内相距 {km} 公里",
+                    "one account on two phones: the {side_en} record came from another phone {km} km away "
+                    "within {minutes} min"),
     "repeated_pin": ("与另一户（{other}）的走访定位坐标完全相同", "the same coordinates as a visit to another household ({other})"),
     "constant_accuracy": ("连续 {n} 次定位的精度完全相同（{accuracy} 米）", "{n} fixes in a row with the same accuracy ({accuracy} m)"),
     "altitude_zero": ("海拔恰为 0，而该设备的其他定位都有海拔", "altitude exactly 0 where this device reports altitude"),
