@@ -40,6 +40,29 @@ REASONS: dict[str, tuple[str, str]] = {
     "resident_too_fast": ("答卷用时仅 {seconds} 秒", "answered in only {seconds} s"),
 }
 
+#: code -> (Chinese, English) short names, for counts (scorecards, exports)
+SHORT: dict[str, tuple[str, str]] = {
+    "mock_location": ("模拟定位", "mock location"), "accuracy_zero": ("精度为 0", "accuracy 0"),
+    "clock_future": ("时钟超前", "clock ahead"), "offline_too_long": ("离线过久", "offline too long"),
+    "clock_skew": ("设备时钟偏差", "clock skew"), "reference_copy": ("复制登记坐标", "copied reference"),
+    "short_visit": ("走访过短", "visit too short"), "late_entry": ("补录", "late entry"),
+    "anchor_outside": ("首访定位在村外", "anchor outside village"), "speed": ("移动速度异常", "impossible speed"),
+    "two_devices": ("一号多机", "one account, two phones"), "repeated_pin": ("坐标重复", "repeated pin"),
+    "constant_accuracy": ("精度恒定", "constant accuracy"), "altitude_zero": ("海拔为 0", "altitude 0"),
+    "burst": ("集中突击走访", "burst"), "resident_cadre_device": ("干部设备代答", "cadre's device"),
+    "resident_cadre_network": ("干部网络代答", "cadre's network"), "resident_burst": ("同一浏览器多次答卷", "browser burst"),
+    "resident_too_fast": ("答卷过快", "too fast"),
+}
+
+
+def short_name(code: str, locale: str = "zh") -> str:
+    """A reason's short name in the given language."""
+    names = SHORT.get(code)
+    if names is None:
+        return code
+    return names[0] if (locale or "zh").startswith("zh") else names[1]
+
+
 _SIDES = {"before": ("前", "previous"), "after": ("后", "next")}
 
 
