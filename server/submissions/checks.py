@@ -11,11 +11,11 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import or_
 
 from .. import verdicts
-from ..audit.models import AuditEntry
 from ..extensions import db
 from ..geo import GeoResult, location_status
 from ..households.models import Household
 from ..areas.models import Area
+from . import lifecycle
 from .models import Submission
 from .reasons import reason_text
 
@@ -183,9 +183,9 @@ def _stored_around(actor, device, lo, hi, new_facts) -> list:
 
 
 def _recheck_stored(actor, stored, neighbour, lo, hi, now) -> None:
-    """Stored records whose neighbour flags changed get a new verdict, an audit entry, and stop
-    (or start) counting; a suspect anchor no longer locates its household."""
-    changed_households, audits = set(), []
+    """Stored records whose neighbour flags changed get a new verdict through the lifecycle (which
+    moves the household's last counted visit, un-anchors a suspect anchor, and audits it)."""
+    changes = {}
     for facts, row in stored:
         base = row.base_geo_status or (row.geo_status if row.geo_status != "suspect" else None)
         if base is None or row.review_state in ("approved", "rejected"):
@@ -198,33 +198,18 @@ def _recheck_stored(actor, stored, neighbour, lo, hi, now) -> None:
             found = [f for f in old if f.get("code") in verdicts.NEIGHBOUR_CODES] + \
                 [f for f in found if f.get("code") == "repeated_pin"]
         flags = _unique(kept + found)
-        if _codes(flags) == _codes(old):
-            continue
+        if _codes(flags) != _codes(old):
+            changes[row.id] = (base, flags, row)
+    if not changes:
+        return
+    loaded = {s.id: s for s in db.session.scalars(db.select(Submission).where(Submission.id.in_(list(changes))))}
+    updates = []
+    for sid, (base, flags, row) in changes.items():
         status = verdicts.status_of(base, flags, row.review_state)
-        reason = reason_text(flags[0], "en")[:200] if flags else None
-        db.session.execute(db.update(Submission).where(Submission.id == row.id).values(
-            geo_status=status, geo_flags=flags or None, base_geo_status=base,
-            geo_reason=reason if flags else (row.geo_reason if row.geo_status != "suspect" else None)))
-        if row.household_id is not None and status != row.geo_status:
-            changed_households.add(row.household_id)
-            if base == "anchored" and status == "suspect":
-                _unanchor(row, now)
-        audits.append({"actor_id": actor.id, "action": "submission.verdict", "target_type": "submission",
-                       "target_id": str(row.id), "created_at": now,
-                       "details": {"previous": row.geo_status, "geo_status": status,
-                                   "reasons": [f.get("code") for f in flags]}})
-    if audits:
-        db.session.execute(AuditEntry.__table__.insert(), audits)
-    if changed_households:
-        from ..coverage.services import refresh_last_counted_visits
-        refresh_last_counted_visits(sorted(changed_households))
-
-
-def _unanchor(row, now) -> None:
-    db.session.execute(db.update(Household).where(
-        Household.id == row.household_id, Household.location_source == "first_visit",
-        Household.lat == row.lat, Household.lon == row.lon, Household.anchor_confirmed_at.is_(None))
-        .values(lat=None, lon=None, location_source=None, version=Household.version + 1, updated_at=now))
+        reason = reason_text(flags[0], "en")[:200] if flags else (row.geo_reason if row.geo_status != "suspect"
+                                                                   else None)
+        updates.append(lifecycle.Verdict(loaded[sid], status, reason, flags=flags, base_status=base))
+    lifecycle.set_verdicts(actor, updates)
 
 
 def _unique(flags: list) -> list:

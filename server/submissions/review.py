@@ -8,7 +8,7 @@ from ..errors import BadRequest
 from ..extensions import db
 from ..households.models import Household
 from ..households.services import scope_filter
-from . import services
+from . import lifecycle, services
 from .models import Submission
 
 DECISIONS = {"approve": "approved", "reject": "rejected"}
@@ -32,21 +32,13 @@ def decide(actor, ids: list, decision: str, comment: str | None = None) -> list[
     require_role(actor, "admin", "manager")
     if decision not in DECISIONS or not ids or len(ids) > MAX_IDS:
         raise BadRequest(f"Give 1 to {MAX_IDS} ids and a decision: approve or reject.")
-    decided, households = [], set()
+    decided, verdicts = [], []
     for submission_id in dict.fromkeys(ids):
         submission = services.review_submission(actor, int(submission_id), DECISIONS[decision], comment)
         if decision == "approve" and submission.geo_status == "suspect" and submission.base_geo_status:
-            audit.record(actor, "submission.verdict", "submission", submission.id, previous="suspect",
-                         geo_status=submission.base_geo_status, reasons=[f.get("code") for f in
-                                                                        submission.geo_flags or []], approved=True)
-            submission.geo_status = submission.base_geo_status
-            if submission.household_id is not None:
-                households.add(submission.household_id)
+            verdicts.append(lifecycle.Verdict(submission, submission.base_geo_status, None))
         decided.append(submission)
-    db.session.flush()
-    if households:
-        from ..coverage.services import refresh_last_counted_visits
-        refresh_last_counted_visits(sorted(households))
+    lifecycle.set_verdicts(actor, verdicts)  # an approved visit counts: the status its fix earned
     return decided
 
 
