@@ -13,6 +13,7 @@ from sqlalchemy import or_
 from .. import verdicts
 from ..extensions import db
 from ..geo import GeoResult, location_status
+from ..households.access import current_cadre_id
 from ..households.models import Household
 from ..areas.models import Area
 from . import lifecycle
@@ -40,13 +41,18 @@ def check_new(actor, device, created: list, now: datetime, config) -> None:
         client = _client(c)
         v.update(client)
         outcome.submission.__dict__.update(client)
+        if c.upload.protocol == "resident":
+            _hold_resident_answer(outcome, c, now, config)
+            continue
         base, flags = _own(v, c, refs, now, config)
         pending.append((outcome, c, base, flags))
         new_facts.append(_facts_of(v, key=("new", v["instance_id"])))
+    if not new_facts:
+        return
     times = [f.captured_at for f in new_facts]
     stored = _stored_around(actor, device, min(times), max(times), new_facts)
     neighbour = verdicts.neighbour_flags(new_facts + [facts for facts, _ in stored], config)
-    for (outcome, c, base, flags), facts in zip(pending, new_facts):
+    for (outcome, c, base, flags), facts in zip(pending, new_facts):  # noqa: B007
         flags = flags + neighbour.get(facts.key, [])
         _set_verdict(outcome, c, base, flags)
     _recheck_stored(actor, stored, neighbour, min(times), max(times), now)
@@ -62,8 +68,50 @@ def _client(c) -> dict:
         offset = float(offset) if offset is not None and not isinstance(offset, bool) else None
     except (TypeError, ValueError):
         offset = None
-    fingerprint = {k: client[k] for k in ("ip", "ua") if client.get(k)} or None
+    fingerprint = {k: client[k] for k in ("ip", "ua", "browser", "opened_at") if client.get(k)} or None
     return {"clock_offset_s": offset, "fingerprint": fingerprint}
+
+
+def _hold_resident_answer(outcome, c, now, config) -> None:
+    """A resident's answer given from the rated cadre's own device or network, too fast, or one of many
+    from one browser in a short time is held (has_issues: out of scores) until a manager accepts it."""
+    v, fingerprint = c.values, c.values.get("fingerprint") or {}
+    flags = []
+    cadre_id = current_cadre_id(v["household_id"]) if v.get("household_id") else None
+    since = now - timedelta(days=30)
+    if cadre_id is not None and fingerprint.get("ip"):
+        seen = db.session.execute(db.select(Submission.fingerprint).where(
+            Submission.submitter_id == cadre_id, Submission.received_at >= since,
+            Submission.fingerprint.is_not(None)).order_by(Submission.received_at.desc()).limit(500)).scalars()
+        prints = [p for p in seen if isinstance(p, dict)]
+        if any(p.get("ip") == fingerprint["ip"] and p.get("ua") == fingerprint.get("ua") for p in prints):
+            flags.append({"code": "resident_cadre_device"})
+        elif any(p.get("ip") == fingerprint["ip"] for p in prints):
+            flags.append({"code": "resident_cadre_network"})
+    opened = _time(fingerprint.get("opened_at"))
+    if opened is not None and 0 <= (now - opened).total_seconds() < config["RESIDENT_MIN_SECONDS"]:
+        flags.append({"code": "resident_too_fast", "seconds": int((now - opened).total_seconds())})
+    if fingerprint.get("browser") or fingerprint.get("ip"):
+        window = now - timedelta(minutes=config["RESIDENT_BURST_MIN"])
+        same = (Submission.fingerprint["browser"].as_string() == fingerprint["browser"]) if fingerprint.get("browser") \
+            else db.and_(Submission.fingerprint["ip"].as_string() == fingerprint["ip"],
+                         Submission.fingerprint["ua"].as_string() == fingerprint.get("ua", ""))
+        earlier = db.session.scalar(db.select(db.func.count()).select_from(Submission).where(
+            Submission.source == "resident", Submission.received_at >= window, same))
+        if earlier + 1 > config["RESIDENT_BURST_MAX"]:
+            flags.append({"code": "resident_burst", "n": earlier + 1, "minutes": config["RESIDENT_BURST_MIN"]})
+    if flags:
+        changes = {"geo_flags": flags, "review_state": "has_issues", "geo_reason": reason_text(flags[0], "en")[:200]}
+        v.update(changes)
+        outcome.submission.__dict__.update(changes)
+
+
+def _time(text):
+    try:
+        when = datetime.fromisoformat(str(text).replace("Z", "+00:00")) if text else None
+    except ValueError:
+        return None
+    return when if when is None or when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
 def _own(v, c, refs, now, config):
