@@ -22,8 +22,9 @@ TWO_DEVICES_MINUTES = 30
 TWO_DEVICES_KM = 1.0
 #: the slack, on top of both fixes' accuracies, before a jump counts as travel (GPS outliers)
 SPEED_SLACK_KM = 0.1
-#: a fix this close to the household's reference is a copy of it (real fixes scatter by metres)
-COPY_M = 0.5
+#: a fix equal to the household's reference to the fix's own precision (at most this many
+#: decimals) is a copy of it: a real phone fix lands within a centimetre of the reference almost never
+COPY_DECIMALS = 7
 #: fixes better than this come from GPS, which always reports an altitude
 GPS_GRADE_M = 20.0
 
@@ -67,7 +68,7 @@ def own_flags(*, point: dict | None, is_mock: bool, captured_at: datetime, recei
     if clock_offset_s is not None and abs(clock_offset_s) > config["CLOCK_SKEW_MAX_S"]:
         flags.append({"code": "clock_skew", "minutes": round(clock_offset_s / 60)})
     if point and reference and reference[0] is not None and reference[1] is not None:
-        if distance_m(point["lat"], point["lon"], reference[0], reference[1]) < COPY_M:
+        if copied(point["lat"], point["lon"], reference[0], reference[1]):
             flags.append({"code": "reference_copy"})
     if kind == "visit" and started_at is not None and ended_at is not None:
         seconds = (ended_at - started_at).total_seconds()
@@ -78,6 +79,16 @@ def own_flags(*, point: dict | None, is_mock: bool, captured_at: datetime, recei
         if late:
             flags.append(late)
     return flags
+
+
+def copied(lat: float, lon: float, ref_lat: float, ref_lon: float) -> bool:
+    """Whether a fix is the reference location copied (at whatever precision it was copied with)."""
+    for value, ref in ((lat, ref_lat), (lon, ref_lon)):
+        text = repr(float(value))
+        decimals = len(text.split(".", 1)[1]) if "." in text and "e" not in text else 0
+        if decimals > COPY_DECIMALS or round(ref, decimals) != value:
+            return False
+    return True
 
 
 def month_bounds(at: datetime, tz: str) -> tuple[datetime, datetime]:
