@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import bisect
+import math
+
 from .geo import distance_m
 
 NEIGHBOUR_CODES = frozenset({"speed", "two_devices", "burst", "repeated_pin", "constant_accuracy",
@@ -153,10 +156,19 @@ def _in_ring(x, y, ring) -> bool:
 
 # ---- neighbour flags -------------------------------------------------------
 
-def neighbour_flags(records: list[Facts], config) -> dict:
+def near_m(lat1, lon1, lat2, lon2) -> float:
+    """Planar distance in metres: within 0.5 % of the geodesic over the few km between visits, and
+    fast enough to compare every pair of a busy cadre's records."""
+    x = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
+    return 6_371_000.0 * math.hypot(x, math.radians(lat2 - lat1))
+
+
+def neighbour_flags(records: list[Facts], config, focus: list | None = None) -> dict:
     """key -> the neighbour flags of each record, over the same submitter's and the same device's
-    records in capture-time order (records without a fix take part in nothing)."""
+    records in capture-time order (records without a fix take part in nothing). `focus`: capture
+    times of the new records; bursts are looked for only around them."""
     out = {r.key: [] for r in records}
+    focus = sorted(focus) if focus else None
     located = [r for r in records if r.has_fix]
     groups: dict = {}
     for r in located:
@@ -169,7 +181,7 @@ def neighbour_flags(records: list[Facts], config) -> dict:
         _speed(members, out, config)
         if group == "submitter":
             _two_devices(members, out)
-        _burst(members, out, config)
+        _burst(members, out, config, focus)
         _constant_accuracy(members, out, config)
         _altitude_zero(members, out)
     _repeated_pins(located, out)
@@ -187,7 +199,7 @@ def neighbour_flags(records: list[Facts], config) -> dict:
 def _speed(members, out, config):
     limit = config["GEO_MAX_SPEED_KMH"]
     for a, b in zip(members, members[1:]):
-        km = distance_m(a.lat, a.lon, b.lat, b.lon) / 1000.0
+        km = near_m(a.lat, a.lon, b.lat, b.lon) / 1000.0
         slack = ((a.accuracy or 0) + (b.accuracy or 0)) / 1000.0 + SPEED_SLACK_KM
         if km <= slack:
             continue
@@ -208,23 +220,32 @@ def _two_devices(members, out):
         minutes = (b.captured_at - a.captured_at).total_seconds() / 60
         if minutes > TWO_DEVICES_MINUTES:
             continue
-        km = distance_m(a.lat, a.lon, b.lat, b.lon) / 1000.0
+        km = near_m(a.lat, a.lon, b.lat, b.lon) / 1000.0
         if km > TWO_DEVICES_KM:
             flag = {"code": "two_devices", "km": round(km, 1), "minutes": round(minutes)}
             out[a.key].append({**flag, "side": "after"})
             out[b.key].append({**flag, "side": "before"})
 
 
-def _burst(members, out, config):
+def _near_focus(at, window, focus) -> bool:
+    if focus is None:
+        return True
+    i = bisect.bisect_left(focus, at - window)
+    return i < len(focus) and focus[i] <= at + window
+
+
+def _burst(members, out, config, focus=None):
     window = timedelta(minutes=config["BURST_WINDOW_MIN"])
     radius, maximum = config["BURST_RADIUS_M"], config["BURST_MAX_HOUSEHOLDS"]
     visits = [r for r in members if r.kind == "visit" and r.household_id is not None]
     for i, first in enumerate(visits):
+        if not _near_focus(first.captured_at, window, focus):
+            continue
         spot = [first]
         for other in visits[i + 1:]:
             if other.captured_at - first.captured_at > window:
                 break
-            if distance_m(first.lat, first.lon, other.lat, other.lon) <= radius:
+            if near_m(first.lat, first.lon, other.lat, other.lon) <= radius:
                 spot.append(other)
         households = {r.household_id for r in spot}
         if len(households) > maximum:

@@ -22,7 +22,9 @@ from .reasons import reason_text
 
 #: stored records this close to the batch's capture times are re-evaluated; twice that is loaded,
 #: so every re-evaluated record has its neighbours before and after at hand
-RECHECK = timedelta(hours=12)
+RECHECK = timedelta(hours=3)
+#: at most this many stored records on each side of the batch (a busy cadre's day is ~20)
+NEIGHBOURS_EACH_SIDE = 150
 _COLUMNS = (Submission.id, Submission.submitter_id, Submission.device_id, Submission.household_id,
             Submission.captured_at, Submission.lat, Submission.lon, Submission.accuracy, Submission.altitude,
             Submission.kind, Submission.geo_status, Submission.base_geo_status, Submission.geo_flags,
@@ -50,12 +52,12 @@ def check_new(actor, device, created: list, now: datetime, config) -> None:
     if not new_facts:
         return
     times = [f.captured_at for f in new_facts]
-    stored = _stored_around(actor, device, min(times), max(times), new_facts)
-    neighbour = verdicts.neighbour_flags(new_facts + [facts for facts, _ in stored], config)
+    bounds, stored = _stored_around(actor, device, min(times), max(times), new_facts)
+    neighbour = verdicts.neighbour_flags(new_facts + [facts for facts, _ in stored], config, focus=times)
     for (outcome, c, base, flags), facts in zip(pending, new_facts):  # noqa: B007
         flags = flags + neighbour.get(facts.key, [])
         _set_verdict(outcome, c, base, flags)
-    _recheck_stored(actor, stored, neighbour, min(times), max(times), now)
+    _recheck_stored(actor, stored, neighbour, bounds)
 
 
 def _client(c) -> dict:
@@ -217,20 +219,27 @@ def _stored_around(actor, device, lo, hi, new_facts) -> list:
     if device is not None and getattr(device, "id", None) is not None:
         who.append(Submission.device_id == device.id)
     base = db.select(*_COLUMNS).where(or_(*who), Submission.is_current.is_(True), Submission.lat.is_not(None))
-    rows = list(db.session.execute(base.where(Submission.captured_at >= lo - 2 * RECHECK,
-                                              Submission.captured_at <= hi + 2 * RECHECK)))
+    before = list(db.session.execute(base.where(Submission.captured_at >= lo - 2 * RECHECK, Submission.captured_at <= hi)
+                                     .order_by(Submission.captured_at.desc()).limit(NEIGHBOURS_EACH_SIDE)))
+    after = list(db.session.execute(base.where(Submission.captured_at > hi, Submission.captured_at <= hi + 2 * RECHECK)
+                                    .order_by(Submission.captured_at).limit(NEIGHBOURS_EACH_SIDE)))
+    #: records strictly inside these bounds have their neighbours on both sides loaded
+    bounds = (before[-1].captured_at if len(before) == NEIGHBOURS_EACH_SIDE else lo - RECHECK,
+              after[-1].captured_at if len(after) == NEIGHBOURS_EACH_SIDE else hi + RECHECK)
+    rows = before + after
     lats = list({f.lat for f in new_facts if f.lat is not None})[:500]
     if lats:
         seen = {r.id for r in rows}
         rows += [r for r in db.session.execute(
             db.select(*_COLUMNS).where(Submission.submitter_id == actor.id, Submission.is_current.is_(True),
-                                       Submission.kind == "visit", Submission.lat.in_(lats))) if r.id not in seen]
-    return [(verdicts.Facts(key=r.id, submitter_id=r.submitter_id, device_id=r.device_id,
+                                       Submission.kind == "visit", Submission.lat.in_(lats)).limit(200))
+            if r.id not in seen]
+    return bounds, [(verdicts.Facts(key=r.id, submitter_id=r.submitter_id, device_id=r.device_id,
                             household_id=r.household_id, captured_at=r.captured_at, lat=r.lat, lon=r.lon,
                             accuracy=r.accuracy, altitude=r.altitude, kind=r.kind), r) for r in rows]
 
 
-def _recheck_stored(actor, stored, neighbour, lo, hi, now) -> None:
+def _recheck_stored(actor, stored, neighbour, bounds) -> None:
     """Stored records whose neighbour flags changed get a new verdict through the lifecycle (which
     moves the household's last counted visit, un-anchors a suspect anchor, and audits it)."""
     changes = {}
@@ -238,7 +247,7 @@ def _recheck_stored(actor, stored, neighbour, lo, hi, now) -> None:
         base = row.base_geo_status or (row.geo_status if row.geo_status != "suspect" else None)
         if base is None or row.review_state in ("approved", "rejected"):
             continue  # a verdict from before these checks, or one a manager settled
-        in_window = lo - RECHECK <= row.captured_at <= hi + RECHECK
+        in_window = bounds[0] < row.captured_at < bounds[1]
         old = list(row.geo_flags or [])
         kept = [f for f in old if f.get("code") not in verdicts.NEIGHBOUR_CODES]
         found = neighbour.get(facts.key, [])
