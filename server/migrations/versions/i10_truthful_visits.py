@@ -2,7 +2,7 @@
 confirmation of first-visit anchors on households
 
 Revision ID: i10
-Revises: 0005_coverage_probe
+Revises: i16
 """
 import sqlalchemy as sa
 from alembic import op
@@ -10,7 +10,7 @@ from alembic import op
 from server.models_base import Json, UtcDateTime
 
 revision = 'i10'
-down_revision = '0005_coverage_probe'
+down_revision = 'i16'
 branch_labels = None
 depends_on = None
 
