@@ -49,7 +49,29 @@ class Config:
 
     GEO_RADIUS_M = float(os.environ.get("GEO_RADIUS_M", 100))
     GEO_MAX_ACCURACY_M = float(os.environ.get("GEO_MAX_ACCURACY_M", 50))
-    GEO_MAX_SPEED_KMH = 150.0
+    #: straight-line speed between two visits (after their accuracies) above which both are suspect;
+    #: honest motorbike days on village roads stay under ~45 km/h straight-line (README, "Truthfulness")
+    GEO_MAX_SPEED_KMH = float(os.environ.get("GEO_MAX_SPEED_KMH", 80))
+    #: a poor (indoor) fix still counts when its whole uncertainty circle lies this close to the house
+    GEO_NEAR_M = float(os.environ.get("GEO_NEAR_M", 150))
+    #: the visit form's own start/end must be at least this far apart
+    VISIT_MIN_SECONDS = int(os.environ.get("VISIT_MIN_SECONDS", 120))
+    #: more than BURST_MAX_HOUSEHOLDS households within BURST_WINDOW_MIN minutes and BURST_RADIUS_M metres
+    BURST_WINDOW_MIN = int(os.environ.get("BURST_WINDOW_MIN", 15))
+    BURST_RADIUS_M = float(os.environ.get("BURST_RADIUS_M", 50))
+    BURST_MAX_HOUSEHOLDS = int(os.environ.get("BURST_MAX_HOUSEHOLDS", 3))
+    #: a visit received this long after its month closed is a late entry (补录) until approved
+    LATE_GRACE_DAYS = int(os.environ.get("LATE_GRACE_DAYS", 5))
+    #: the field app's reported clock offset beyond which a visit is suspect
+    CLOCK_SKEW_MAX_S = int(os.environ.get("CLOCK_SKEW_MAX_S", 600))
+    #: this many fixes in a row with the very same accuracy look generated
+    CONSTANT_ACCURACY_RUN = 6
+    #: a first-visit anchor must lie this close to another located household of its village (no boundary)
+    ANCHOR_MAX_M = float(os.environ.get("ANCHOR_MAX_M", 800))
+    #: resident answers: more than RESIDENT_BURST_MAX from one browser within RESIDENT_BURST_MIN minutes
+    RESIDENT_BURST_MIN = 30
+    RESIDENT_BURST_MAX = 2
+    RESIDENT_MIN_SECONDS = 15
     MAX_OFFLINE_DAYS = int(os.environ.get("MAX_OFFLINE_DAYS", 14))
     COUNTED_GEO_STATUSES = ("verified", "anchored")
     SYNC_PUSH_MAX = 100

@@ -30,11 +30,13 @@ CONCERNS = ["家中一切正常", "老人身体尚可，按时服药", "家里�
             "反映村道积水问题", "家庭和睦，无特殊困难"]
 
 
-def _point(household, rng):
-    """Where the phone was: mostly at the door, sometimes far, sometimes a mock fix."""
+def _point(household, rng, village=None):
+    """Where the phone was: mostly at the door, sometimes far, sometimes a mock fix. An unsurveyed
+    house stands among its village's others (`village`: the centre of its located households)."""
     roll = rng.random()
-    base_lat = household.lat if household.lat is not None else 29.1565
-    base_lon = household.lon if household.lon is not None else 121.2790
+    near = village or (29.1565, 121.2790)
+    base_lat = household.lat if household.lat is not None else near[0] + rng.uniform(-0.002, 0.002)
+    base_lon = household.lon if household.lon is not None else near[1] + rng.uniform(-0.002, 0.002)
     if roll < 0.82:
         offset, accuracy, mock = rng.uniform(2, 40), rng.choice([5.0, 8.0, 12.0, 15.0, 25.0]), False
     elif roll < 0.90:
@@ -56,13 +58,18 @@ def send_visits(plan, rng) -> int:
     config = current_app.config
     previous: dict[int, Fix] = {}
     anchors: dict[int, tuple] = {}
+    spots: dict[int, list] = {}
+    for household, _ in plan:
+        if household.lat is not None:
+            spots.setdefault(household.area_id, []).append((household.lat, household.lon))
+    villages = {a: (sum(p[0] for p in pts) / len(pts), sum(p[1] for p in pts) / len(pts)) for a, pts in spots.items()}
     stored: list = []
     count = 0
     for household, captured_at in plan:
         cadre_id = cadre_of.get(household.id)
         if cadre_id is None:
             continue
-        point, mock = _point(household, rng)
+        point, mock = _point(household, rng, villages.get(household.area_id))
         ref_lat, ref_lon = anchors.get(household.id, (household.lat, household.lon))
         received_at = captured_at + timedelta(hours=rng.uniform(0.1, 30))
         geo = check_location(point, ref_lat, ref_lon, captured_at=captured_at,

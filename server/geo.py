@@ -42,23 +42,42 @@ def check_location(point: dict | None, household_lat: float | None, household_lo
     if not point or point.get("lat") is None or point.get("lon") is None:
         return GeoResult("no_fix", None, "no location was captured")
     lat, lon, accuracy = point["lat"], point["lon"], point.get("accuracy")
+    reason = _suspect_reason(lat, lon, accuracy, is_mock, captured_at, received_at, previous, config)
+    if reason:
+        has_reference = household_lat is not None and household_lon is not None
+        distance = distance_m(lat, lon, household_lat, household_lon) if has_reference else None
+        return GeoResult("suspect", round(distance, 1) if distance is not None else None, reason)
+    if not has_household:
+        return GeoResult("no_fix", None, "no household to compare with")
+    return location_status(point, household_lat, household_lon, config)
+
+
+def location_status(point: dict, household_lat: float | None, household_lon: float | None, config) -> GeoResult:
+    """Where a fix puts the phone against the household's reference, suspicion apart.
+
+    A fix better than GEO_MAX_ACCURACY_M is verified when the house lies within GEO_RADIUS_M of it
+    allowing for the accuracy; a poorer fix (indoors) still counts when its whole uncertainty circle
+    lies within GEO_NEAR_M of the house. Only good fixes anchor a household without a reference.
+    """
+    lat, lon, accuracy = point["lat"], point["lon"], point.get("accuracy")
     has_reference = household_lat is not None and household_lon is not None
     distance = distance_m(lat, lon, household_lat, household_lon) if has_reference else None
     rounded = round(distance, 1) if distance is not None else None
-    reason = _suspect_reason(lat, lon, accuracy, is_mock, captured_at, received_at, previous, config)
-    if reason:
-        return GeoResult("suspect", rounded, reason)
-    if not has_household:
-        return GeoResult("no_fix", None, "no household to compare with")
     if accuracy is None:
         return GeoResult("low_accuracy", rounded, "the accuracy was not reported")
-    if accuracy > config["GEO_MAX_ACCURACY_M"]:
+    good = accuracy <= config["GEO_MAX_ACCURACY_M"]
+    if not has_reference:
+        if good:
+            return GeoResult("anchored", None, "the household had no reference location; this visit sets it")
+        return GeoResult("low_accuracy", None,
+                         f"accuracy {accuracy:g} m is worse than {config['GEO_MAX_ACCURACY_M']:g} m")
+    if good and distance - accuracy <= config["GEO_RADIUS_M"]:
+        return GeoResult("verified", rounded, None)
+    if not good and distance + accuracy <= config.get("GEO_NEAR_M", config["GEO_RADIUS_M"]):
+        return GeoResult("verified", rounded, None)
+    if not good and distance - accuracy <= config["GEO_RADIUS_M"]:
         return GeoResult("low_accuracy", rounded,
                          f"accuracy {accuracy:g} m is worse than {config['GEO_MAX_ACCURACY_M']:g} m")
-    if not has_reference:
-        return GeoResult("anchored", None, "the household had no reference location; this visit sets it")
-    if distance - accuracy <= config["GEO_RADIUS_M"]:
-        return GeoResult("verified", rounded, None)
     return GeoResult("far", rounded, f"{distance:.0f} m from the household (accuracy {accuracy:g} m)")
 
 

@@ -43,7 +43,7 @@ class Push(MethodView):
         actor, device = current_actor(), g.get("device")
         body = _body()
         try:
-            results = services.push_body(actor, device, body)
+            results = services.push_body(actor, device, body, services.client_of(request))
         except (BadRequest, TooLarge) as exc:
             services.quarantine_body(actor, device, body, exc)
             db.session.commit()

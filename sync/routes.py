@@ -113,7 +113,7 @@ def submission(token=None):
 
 def _read_upload(actor, device) -> ingest.Upload:
     """The multipart body: xml_submission_file plus attachments with plain names; refusals are quarantined."""
-    upload = ingest.Upload("openrosa", b"", request.content_type)
+    upload = ingest.Upload("openrosa", b"", request.content_type, client=services.client_of(request))
     try:
         body = request.get_data(cache=False)
     except RequestEntityTooLarge:

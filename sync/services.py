@@ -181,13 +181,15 @@ def store_attachment(actor, instance_id: str, name: str, data: bytes) -> tuple[A
     return row, True
 
 
-def push_body(actor, device, body: bytes) -> list[dict]:
+def push_body(actor, device, body: bytes, client: dict | None = None) -> list[dict]:
     """Ingest a JSON batch; one result per item, in order (accepted | duplicate | conflict | rejected).
 
-    Raises BadRequest / TooLarge when the body as a whole is not a batch (the caller quarantines it)."""
+    Raises BadRequest / TooLarge when the body as a whole is not a batch (the caller quarantines it).
+    `client` is who sent it ({"ip", "ua", "clock_offset_s"}; see client_of)."""
     items = batch.read_items(body, current_app.config["SYNC_PUSH_MAX"])
     uploads = [ingest.Upload("json", item.payload, "application/json", {},
-                             item=item.value if item.problem is None else _envelope(item.value), problem=item.problem)
+                             item=item.value if item.problem is None else _envelope(item.value), problem=item.problem,
+                             client=client)
                for item in items]
     return [_push_result(o) for o in ingest.ingest(actor, device, uploads)]
 
@@ -202,6 +204,23 @@ def _envelope(value):
 def quarantine_body(actor, device, body: bytes, problem) -> None:
     """Keep a push body that is not a batch at all, with its reason."""
     ingest.quarantine_upload(actor, device, ingest.Upload("json", body, "application/json"), problem)
+
+
+def client_of(request) -> dict:
+    """Who sent a request: address, browser, and the device's clock offset (seconds, device clock
+    minus server time): X-Clock-Offset as given, or from X-Device-Time (the field app's clock when sending)."""
+    offset = None
+    try:
+        if request.headers.get("X-Clock-Offset"):
+            offset = float(request.headers["X-Clock-Offset"])
+        elif request.headers.get("X-Device-Time"):
+            sent = datetime.fromisoformat(request.headers["X-Device-Time"].strip().replace("Z", "+00:00"))
+            if sent.tzinfo is not None:
+                offset = round((sent - utcnow()).total_seconds(), 1)
+    except ValueError:
+        offset = None
+    return {"ip": request.remote_addr, "ua": (request.headers.get("User-Agent") or "")[:300],
+            "clock_offset_s": offset}
 
 
 def _push_result(outcome) -> dict:

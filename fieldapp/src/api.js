@@ -131,8 +131,9 @@ export async function postSubmission (token, item) {
     else body.append(part.name, part.text ?? '')
   }
   // a 403 here may also mean "not your household": the caller checks the token before signing out
+  // X-Device-Time: the phone's clock as sent, so the server can tell a clock set back (or forward)
   const response = await call(`${keyBase(token)}/submission`, {
-    method: 'POST', body, headers: { 'X-OpenRosa-Version': '1.0' }
+    method: 'POST', body, headers: { 'X-OpenRosa-Version': '1.0', 'X-Device-Time': new Date().toISOString() }
   })
   const text = await response.text().catch(() => '')
   const ok = response.status === 201 || response.status === 202

@@ -33,6 +33,8 @@ class Household(db.Model):
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
     location_source: Mapped[str | None] = mapped_column(String(16))
+    #: when a manager confirmed a first-visit anchor (None: still to confirm)
+    anchor_confirmed_at = mapped_column(UtcDateTime)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     #: bumped on every change; devices compare it
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -1,11 +1,12 @@
 """Server-rendered pages: the resident's one-time survey (/s/<token>) and the printable QR sheet."""
 import csv
 import io
+import secrets
 
 import qrcode
 import qrcode.image.svg
-from flask import (Blueprint, Response, abort, current_app, g, jsonify, redirect, render_template, request,
-                   url_for)
+from flask import (Blueprint, Response, abort, current_app, g, jsonify, make_response, redirect, render_template,
+                   request, url_for)
 from flask_babel import get_locale, gettext as _
 
 from ..areas import services as areas
@@ -13,10 +14,13 @@ from ..auth import services as auth
 from ..errors import LinkGone, NotFound, Problem, ValidationFailed
 from ..extensions import csrf, db
 from ..households.models import Household
+from ..models_base import utcnow
 from . import services
 
 bp = Blueprint("satisfaction_pages", __name__)
 CHART_ROWS = 30  # bars in the page's chart; the table lists every row
+#: a random id per browser that opened a resident link (tells many answers from one browser)
+BROWSER_COOKIE = "lh_b"
 
 
 def _label(labels: dict) -> str:
@@ -33,7 +37,23 @@ def _form_page(link, values=None, errors=None, status=200):
     labels = {q["name"]: q["label"] for q in shown}
     problems = [{"label": labels.get(e.get("path"), e.get("path")), "message": e.get("message")} for e in errors or []]
     return render_template("satisfaction/resident.html", questions=shown, household=household, link=link,
-                           values=values or {}, errors=problems), status
+                           values=values or {}, errors=problems,
+                           opened_at=(values or {}).get("_opened_at") or utcnow().isoformat()), status
+
+
+def _client() -> dict:
+    """Who answers (a fingerprint, kept with the answer): address, browser, its id cookie, when the form opened."""
+    return {"ip": request.remote_addr, "ua": (request.headers.get("User-Agent") or "")[:300],
+            "browser": (request.cookies.get(BROWSER_COOKIE) or "")[:64] or None,
+            "opened_at": (request.form.get("_opened_at") or "")[:40] or None}
+
+
+def _with_browser_id(response):
+    """Give the browser a random id (no personal data) so many answers from one browser can be told."""
+    if not request.cookies.get(BROWSER_COOKIE):
+        response.set_cookie(BROWSER_COOKIE, secrets.token_hex(16), max_age=400 * 86400, httponly=True,
+                            samesite="Lax", secure=request.is_secure)
+    return response
 
 
 @bp.route("/s/<token>", methods=["GET", "POST"])
@@ -43,8 +63,9 @@ def resident(token):
     try:
         link = services.check_usable(services.find_link(token))
         if request.method == "GET":
-            return _form_page(link)
-        outcome = services.submit_resident_answer(token, request.form)
+            body, status = _form_page(link)
+            return _with_browser_id(make_response(body, status))
+        outcome = services.submit_resident_answer(token, request.form, client=_client())
         db.session.commit()  # a refusal commits only its quarantine entry
         if outcome.problem is not None:
             raise outcome.problem
@@ -86,7 +107,7 @@ def resident_submission(token):
     """A resident's answer as instance XML (multipart `xml_submission_file` or a raw XML body): 201, or a problem."""
     upload = request.files.get("xml_submission_file")
     xml = upload.read() if upload is not None else request.get_data()
-    outcome = services.submit_resident_xml(token, xml)
+    outcome = services.submit_resident_xml(token, xml, client=_client())
     db.session.commit()  # a refusal commits only its quarantine entry
     if outcome.problem is not None:
         raise outcome.problem

@@ -20,7 +20,7 @@ TREND_PERIODS = 4
 def _answers(period, *, self_rated=False):
     """Where-clauses of counted satisfaction answers in a period."""
     return (Submission.kind == "satisfaction", Submission.is_current.is_(True),
-            Submission.review_state != "rejected", Submission.captured_at >= period.start,
+            Submission.review_state.notin_(("rejected", "has_issues")), Submission.captured_at >= period.start,
             Submission.captured_at < period.end, Submission.is_self_rated.is_(self_rated))
 
 

@@ -106,7 +106,7 @@ class ResidentActor:
     display_name: str = "resident"
 
 
-def submit_resident_answer(token: str, form: dict):
+def submit_resident_answer(token: str, form: dict, client: dict | None = None):
     """A resident's answers from the link's page: checked like a form (errors shown, nothing kept),
     then stored through ingest as instance XML. Returns ingest's outcome."""
     link = check_usable(find_link(token))
@@ -115,18 +115,20 @@ def submit_resident_answer(token: str, form: dict):
     answers = {f.path: form.get(f.path, "").strip() for f in questions if str(form.get(f.path, "")).strip()}
     answers["household"] = household.code
     _validate(version, answers)
-    return _ingest(link, build_instance_xml(version.xml, answers, f"uuid:{uuid.uuid4()}"))
+    return _ingest(link, build_instance_xml(version.xml, answers, f"uuid:{uuid.uuid4()}"), client)
 
 
-def submit_resident_xml(token: str, xml: bytes):
+def submit_resident_xml(token: str, xml: bytes, client: dict | None = None):
     """A resident's answer sent as XForm instance XML (the field app's form engine, in resident mode),
     through the one ingest pipeline: parse, version, idempotency, audit; a refusal is quarantined.
     Returns ingest's outcome (the caller commits, then raises outcome.problem when there is one)."""
-    return _ingest(check_usable(find_link(token)), xml)
+    return _ingest(check_usable(find_link(token)), xml, client)
 
 
-def _ingest(link: SatisfactionLink, xml: bytes):
-    outcome = ingest.ingest(ResidentActor(link.household_id), None, [ingest.Upload("resident", xml)])[0]
+def _ingest(link: SatisfactionLink, xml: bytes, client: dict | None = None):
+    """`client` is the answer's fingerprint ({"ip", "ua", "browser", "opened_at"}; checks.py judges it)."""
+    outcome = ingest.ingest(ResidentActor(link.household_id), None,
+                            [ingest.Upload("resident", xml, client=client)])[0]
     if outcome.status == "accepted":
         _consume(link)
         link.submission_id = outcome.submission.id

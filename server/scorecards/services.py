@@ -17,6 +17,7 @@ from ..errors import ValidationFailed
 from ..extensions import db
 from ..models_base import utcnow
 from ..satisfaction import queries as satisfaction
+from ..submissions import review
 from .models import ScorecardWeight
 
 DEFAULT_WEIGHTS = {"coverage": 0.4, "verified": 0.2, "satisfaction": 0.3, "cases": 0.1}
@@ -101,6 +102,7 @@ def scorecards(actor, period, *, area_id=None) -> dict:
     rows = report["rows"]
     ids = [r["cadre"]["id"] for r in rows]
     visits, cases = _visits(period, ids), _cases(period, ids, now)
+    anomalies = review.anomaly_counts(ids, period.start, period.end) if ids else {}
     sat = {s["cadre_id"]: s for s in satisfaction.by_cadre(period, in_area)} if ids else {}
     weights = get_weights()
     cards = []
@@ -116,6 +118,7 @@ def scorecards(actor, period, *, area_id=None) -> dict:
             "visited_households": r["visited"], "coverage": r["coverage"],
             "verified_share": round(100.0 * counted / n_visits, 1) if n_visits else None,
             "flagged_visits": r["flagged"], "overdue_households": r["overdue"],
+            "anomalies": anomalies.get(cid, {"flagged": 0, "by_reason": {}}),
             "satisfaction": {k: s.get(k) for k in ("responses", "share_satisfied", "share_basic", "share_unsatisfied",
                                                    "mean_attitude", "mean_help", "mean_frequency", "enough_responses")
                              if k in s},

@@ -20,6 +20,7 @@ from server.errors import HouseholdForbidden, Problem, SubmissionConflict, Submi
 from server.extensions import db
 from server.geo import Fix, GeoResult, check_location
 from server.models_base import utcnow
+from server.submissions import checks
 from server.submissions.models import Attachment, QuarantineItem, Submission
 
 from . import households_sql, lifecycle, prepare, storage
@@ -104,6 +105,7 @@ def _run(actor, device, uploads):
         if outcome.status == "accepted":
             created.append((outcome, candidate))
     if created:
+        checks.check_new(actor, device, created, now, config)  # verdicts, stored neighbours re-evaluated
         created = _insert_checked(created)
     db.session.flush()  # edits' replaced versions, duplicates' newly received attachments
     if created:

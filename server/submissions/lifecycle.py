@@ -152,6 +152,10 @@ class Verdict:
     status: str
     reason: str | None = None
     distance_m: float | None = None
+    #: the flags behind it ([{"code", ...}], submissions/reasons.py) and the status its fix earned;
+    #: None leaves the stored ones as they are
+    flags: list | None = None
+    base_status: str | None = None
 
 
 def set_verdicts(actor, verdicts: list[Verdict]) -> list[Submission]:
@@ -160,20 +164,38 @@ def set_verdicts(actor, verdicts: list[Verdict]) -> list[Submission]:
     changed, households, summarised = [], set(), set()
     for verdict in sorted(verdicts, key=lambda v: v.submission.id):
         s = verdict.submission
-        if (s.geo_status, s.geo_reason) == (verdict.status, verdict.reason):
+        flags = verdict.flags if verdict.flags is not None else s.geo_flags
+        if (s.geo_status, s.geo_reason, s.geo_flags or None) == (verdict.status, verdict.reason, flags or None):
             continue
         before, previous = is_counted(s), s.geo_status
         s.geo_status, s.geo_reason = verdict.status, verdict.reason
+        if verdict.flags is not None:
+            s.geo_flags = verdict.flags or None
+        if verdict.base_status is not None:
+            s.base_geo_status = verdict.base_status
         if verdict.distance_m is not None:
             s.geo_distance_m = verdict.distance_m
         if before != is_counted(s):
             households.add(s.household_id)
+            if previous == "anchored":
+                _unanchor(s)
         if s.kind == "visit":  # flagged counts change with the status, counted or not
             summarised.add(s.household_id)
         changed.append(s)
+        extra = {} if verdict.flags is None else {
+            "reasons": [f.get("code") for f in verdict.flags if isinstance(f, dict)]}
         audit.record(actor, "submission.verdict", "submission", s.id, geo_status=verdict.status,
-                     previous=previous, reason=verdict.reason)
+                     previous=previous, reason=verdict.reason, **extra)
     db.session.flush()
     refresh_last_counted_visits(households)
     refresh_summary(summarised)
     return changed
+
+
+def _unanchor(submission) -> None:
+    """A first-visit anchor that stops counting no longer locates its household (unless a manager
+    confirmed the location)."""
+    db.session.execute(_H.update().where(
+        _H.c.id == submission.household_id, _H.c.location_source == "first_visit", _H.c.lat == submission.lat,
+        _H.c.lon == submission.lon, _H.c.anchor_confirmed_at.is_(None))
+        .values(lat=None, lon=None, location_source=None, version=_H.c.version + 1, updated_at=utcnow()))

@@ -36,6 +36,14 @@ class Submission(db.Model):
     geo_status: Mapped[str] = mapped_column(String(16), default="no_fix")
     geo_distance_m: Mapped[float | None] = mapped_column(Float)
     geo_reason: Mapped[str | None] = mapped_column(String(200))
+    #: where the fix lies, suspicion apart (verified, far, ...): what a manager's approval restores
+    base_geo_status: Mapped[str | None] = mapped_column(String(16))
+    #: why it is suspect: [{"code": ..., **params}] (codes and texts in submissions/reasons.py)
+    geo_flags: Mapped[list | None] = mapped_column(Json)
+    #: device clock minus server time, as the field app knew it (seconds)
+    clock_offset_s: Mapped[float | None] = mapped_column(Float)
+    #: who sent it: {"ip", "ua", "browser", "opened_at"} (resident answers and device uploads)
+    fingerprint: Mapped[dict | None] = mapped_column(Json)
     answers: Mapped[dict] = mapped_column(Json)
     raw_xml: Mapped[str | None] = mapped_column(Text)
     #: sha256 of the raw payload, to tell an identical resend from a conflict

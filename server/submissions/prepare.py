@@ -39,6 +39,8 @@ class Upload:
     item: dict | None = None
     #: why the upload was refused before it could be read (the JSON batch reader found it unfit)
     problem: Problem | None = None
+    #: who sent it: {"ip", "ua", "clock_offset_s"} (the field app's device clock minus server time)
+    client: dict | None = None
 
 
 @dataclass
@@ -258,6 +260,7 @@ def _shape_errors(item) -> list[dict]:
             errors.append({"path": key, "message": "1 to 255 characters."})
     if isinstance(item.get("household_id"), int) and not 0 < item["household_id"] < 2**63:
         errors.append({"path": "household_id", "message": "Not a household id."})
+    need("clock_offset_s", (int, float), False)
     if isinstance(item.get("captured_at"), str):
         try:
             _parse_time(item["captured_at"])

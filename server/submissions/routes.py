@@ -6,8 +6,9 @@ from flask_smorest import Blueprint
 from ..auth.services import current_actor
 from ..extensions import api, csrf, db
 from ..pagination import page_of
-from . import services
-from .schemas import SubmissionDetailSchema, SubmissionQueryArgsSchema, SubmissionReviewSchema, SubmissionSchema
+from . import review, services
+from .schemas import (BulkReviewSchema, FlaggedArgsSchema, SubmissionDetailSchema, SubmissionQueryArgsSchema,
+                      SubmissionReviewSchema, SubmissionSchema)
 
 blp = Blueprint("submissions", __name__, url_prefix="/api/v1/submissions",
                 description="Submissions: review what cadres and surveyors sent")
@@ -22,6 +23,27 @@ class Submissions(MethodView):
         """Submissions you may read, newest captured first."""
         query = services.list_submissions(current_actor(), **args)
         return services.summarise(page_of(query, pagination_parameters))
+
+
+@blp.route("/flagged")
+class Flagged(MethodView):
+    @blp.arguments(FlaggedArgsSchema, location="query")
+    @blp.response(200, SubmissionSchema(many=True))
+    @blp.paginate()
+    def get(self, args, pagination_parameters):
+        """The review queue: suspect visits and held resident answers, with reasons in Chinese and English."""
+        return services.summarise(page_of(review.flagged_query(current_actor(), **args), pagination_parameters))
+
+
+@blp.route("/review")
+class BulkReview(MethodView):
+    @blp.arguments(BulkReviewSchema)
+    @blp.response(200, SubmissionSchema(many=True))
+    def post(self, data):
+        """Approve (it counts) or reject many flagged submissions at once; audited."""
+        decided = review.decide(current_actor(), data["ids"], data["decision"], data.get("comment"))
+        db.session.commit()
+        return services.summarise(decided)
 
 
 @blp.route("/<int:submission_id>")

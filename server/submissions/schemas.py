@@ -7,6 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from ..surveys.models import KINDS
 from .models import GEO_STATUSES, REVIEW_STATES
+from .reasons import reason_text
 
 REVIEWABLE_STATES = ("has_issues", "approved", "rejected")
 #: ids of areas, users and households are 32-bit: a larger number is bad input, not a database error
@@ -61,6 +62,16 @@ class SubmissionReviewSchema(Schema):
     comment = fields.String(allow_none=True, validate=validate.Length(max=2000))
 
 
+class BulkReviewSchema(Schema):
+    ids = fields.List(Id(), required=True, validate=validate.Length(1, 500))
+    decision = fields.String(required=True, validate=validate.OneOf(("approve", "reject")))
+    comment = fields.String(allow_none=True, validate=validate.Length(max=2000))
+
+
+class FlaggedArgsSchema(Schema):
+    kind = fields.String(validate=validate.OneOf(KINDS))
+
+
 class SubmissionHouseholdSchema(Schema):
     id = fields.Integer()
     code = fields.String()
@@ -78,8 +89,10 @@ def _location(submission) -> dict:
 
 
 def _geo(submission) -> dict:
+    flags = [f for f in getattr(submission, "geo_flags", None) or [] if isinstance(f, dict)]
     return {"status": submission.geo_status, "distance_m": submission.geo_distance_m,
-            "reason": submission.geo_reason}
+            "reason": submission.geo_reason, "base_status": getattr(submission, "base_geo_status", None),
+            "flags": [{**f, "zh": reason_text(f, "zh"), "en": reason_text(f, "en")} for f in flags]}
 
 
 class SubmissionSchema(Schema):

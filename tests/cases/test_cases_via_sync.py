@@ -19,7 +19,7 @@ def _item(world, answers, instance_id=None, deprecated_id=None, minutes_ago=5):
     item = {"instance_id": instance_id or f"uuid:{uuid.uuid4()}", "form_id": "visit",
             "household_id": world.h1.id,
             "captured_at": (utcnow() - timedelta(minutes=minutes_ago)).isoformat(),
-            "location": {"lat": world.h1.lat, "lon": world.h1.lon, "accuracy": 5.0},
+            "location": {"lat": world.h1.lat + 0.00007, "lon": world.h1.lon, "accuracy": 5.0},
             "answers": dict({"household": world.h1.code,
                              "location": f"{world.h1.lat} {world.h1.lon} 0 5"}, **answers),
             "attachments": []}

@@ -124,7 +124,7 @@ def test_summary_equals_a_recomputation_after_random_stores_edits_rejections_res
 def test_check_finds_a_summary_out_of_step_and_rebuild_mends_it(client, world, token_for, db, app):
     item = {"instance_id": f"uuid:{uuid.uuid4()}", "form_id": "visit", "household_id": world.h1.id,
             "captured_at": (datetime.now(timezone.utc) - timedelta(hours=1)).isoformat(),
-            "location": {"lat": world.h1.lat, "lon": world.h1.lon, "accuracy": 5.0},
+            "location": {"lat": world.h1.lat + 0.00007, "lon": world.h1.lon, "accuracy": 5.0},
             "answers": {"visit_type": "routine", "people_met": "head"}}
     client.post("/api/v1/sync/push", json={"submissions": [item]}, headers=token_for(world.cadre))
     assert check_summary()["missing"] == 0 and check_summary()["rows"] == 1

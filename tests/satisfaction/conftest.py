@@ -37,11 +37,12 @@ def village(db, world, make_area, make_user, make_household, client, token_for, 
                          json={"area_id": v.area.id, "period": v.period})
     assert issued.status_code == 201, issued.json
     v.tokens = {link["code"]: link["token"] for link in issued.json["links"]}
-    # 4 resident answers about A (households 1-4), 5 about B (households 7-11)
+    # 4 resident answers about A (households 1-4), 5 about B (households 7-11), each from the
+    # household's own phone (one browser answering them all would be held as a burst)
     for code, answer in zip(["MY-001", "MY-002", "MY-003", "MY-004"], CADRE_A):
-        assert client.post(f"/s/{v.tokens[code]}", data=_form(answer)).status_code == 201
+        assert client.post(f"/s/{v.tokens[code]}", data=_form(answer), **_phone(code)).status_code == 201
     for code, answer in zip(["MY-007", "MY-008", "MY-009", "MY-010", "MY-011"], CADRE_B_RESIDENTS):
-        assert client.post(f"/s/{v.tokens[code]}", data=_form(answer)).status_code == 201
+        assert client.post(f"/s/{v.tokens[code]}", data=_form(answer), **_phone(code)).status_code == 201
     # the reused link: a second answer from household 1 is refused and stored nowhere
     v.reused = client.post(f"/s/{v.tokens['MY-001']}", data=_form(("satisfied", 5, 5, 5)))
     # a surveyor rates B's household 12; cadre A rates their own household 5 (self-rated)
@@ -53,3 +54,10 @@ def village(db, world, make_area, make_user, make_household, client, token_for, 
     ingest_hook(self_rated)
     v.self_rated = self_rated
     return v
+
+
+def _phone(code: str) -> dict:
+    """Request options for a resident's own phone: its own address and browser."""
+    n = int(code.rsplit("-", 1)[1])
+    return {"environ_base": {"REMOTE_ADDR": f"10.20.0.{n}"},
+            "headers": {"User-Agent": f"Mozilla/5.0 (Linux; Android 13; resident {n})"}}

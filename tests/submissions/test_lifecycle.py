@@ -41,12 +41,13 @@ def test_an_edit_that_stops_a_visit_counting_moves_the_last_visit_back(client, w
     """An edit over OpenRosa (meta/deprecatedID) that puts the visit 2 km away: the household's last
     counted visit goes back to the one before, and the household is overdue again."""
     monkeypatch.setitem(app.config, "MAX_OFFLINE_DAYS", 365)  # the first visit synced months late
+    monkeypatch.setitem(app.config, "LATE_GRACE_DAYS", 365)  # ... and is not held as a late entry (补录)
     token = device_token(world.cadre)
-    old = visit_xml(token, world.h1, lat=world.h1.lat, lon=world.h1.lon, minutes_ago=60 * 24 * 120)
+    old = visit_xml(token, world.h1, lat=world.h1.lat + 0.00007, lon=world.h1.lon, minutes_ago=60 * 24 * 120)
     assert post_xml(token, old).status_code == 201
     first = _last(db, world.h1)
     original_id = new_id()
-    recent = visit_xml(token, world.h1, lat=world.h1.lat, lon=world.h1.lon, instance_id=original_id)
+    recent = visit_xml(token, world.h1, lat=world.h1.lat + 0.00007, lon=world.h1.lon, instance_id=original_id)
     assert post_xml(token, recent).status_code == 201
     assert _last(db, world.h1) > first
     manager = token_for(world.manager)
@@ -82,7 +83,9 @@ def test_an_older_visit_arriving_later_does_not_move_the_last_visit_back(client,
     assert _push(client, headers, _item(world.h1, newer))[0]["status"] == "accepted"
     assert _push(client, headers, _item(world.h1, older))[0]["status"] == "accepted"
     assert _last(db, world.h1) == newer
-    # both in one batch, the older one last: the newest still wins
+    # both in one batch, the older one last: the newest still wins (an hour after h1's: one cadre
+    # is not at two houses at the same second)
+    newer, older = newer + timedelta(hours=1), older + timedelta(hours=1)
     results = _push(client, headers, _item(world.h2, newer), _item(world.h2, older))
     assert [r["status"] for r in results] == ["accepted", "accepted"]
     assert _last(db, world.h2) == newer
@@ -207,7 +210,7 @@ def test_a_body_that_is_not_a_batch_is_refused_and_quarantined(client, world, to
 def test_an_instance_id_too_long_to_store_is_refused_not_cut(world, device_token, visit_xml, post_xml, db):
     token = device_token(world.cadre)
     long_id = "uuid:" + "a" * 120
-    response = post_xml(token, visit_xml(token, world.h1, lat=world.h1.lat, lon=world.h1.lon, instance_id=long_id))
+    response = post_xml(token, visit_xml(token, world.h1, lat=world.h1.lat + 0.00007, lon=world.h1.lon, instance_id=long_id))
     assert response.status_code == 400 and b"instanceID" in response.data
     assert db.session.scalar(db.select(db.func.count(Submission.id))) == 0
     assert long_id.encode() in db.session.scalars(db.select(QuarantineItem)).one().payload
@@ -217,7 +220,7 @@ def test_xml_in_another_encoding_is_read_by_its_declaration_and_kept_exactly(wor
                                                                              post_xml, db, app):
     from server.submissions import storage
     token = device_token(world.cadre)
-    text = visit_xml(token, world.h1, lat=world.h1.lat, lon=world.h1.lon, concerns="屋顶漏水").decode("utf-8")
+    text = visit_xml(token, world.h1, lat=world.h1.lat + 0.00007, lon=world.h1.lon, concerns="屋顶漏水").decode("utf-8")
     text = text.replace("<?xml version='1.0' encoding='UTF-8'?>", "").replace('<?xml version="1.0" encoding="UTF-8"?>', "")
     payload = ("<?xml version='1.0' encoding='GB18030'?>" + text).encode("gb18030")
     assert post_xml(token, payload).status_code == 201

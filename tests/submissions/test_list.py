@@ -44,7 +44,8 @@ def test_list_is_newest_captured_first_with_summary_fields(client, world, visits
                                  "display_name": world.cadre.display_name}
     assert item["captured_at"].startswith("2026-11-10T02:00:00")
     assert item["location"] == {"lat": world.h2.lat, "lon": world.h2.lon, "accuracy": 8.0, "altitude": 12.5}
-    assert item["geo"] == {"status": "far", "distance_m": 540.0, "reason": "540 m from the household"}
+    assert item["geo"] == {"status": "far", "distance_m": 540.0, "reason": "540 m from the household",
+                           "base_status": None, "flags": []}
     assert item["review_state"] == "received"
     assert item["attachment_count"] == 2
     assert next(i for i in response.json if i["id"] == visits.a.id)["attachment_count"] == 0

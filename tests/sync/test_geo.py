@@ -8,7 +8,8 @@ from server.households.models import Household
 from server.submissions.models import Submission
 from tests.sync.conftest import new_id, offset
 
-CONFIG = {"GEO_RADIUS_M": 100.0, "GEO_MAX_ACCURACY_M": 50.0, "GEO_MAX_SPEED_KMH": 150.0, "MAX_OFFLINE_DAYS": 14}
+CONFIG = {"GEO_RADIUS_M": 100.0, "GEO_MAX_ACCURACY_M": 50.0, "GEO_NEAR_M": 150.0, "GEO_MAX_SPEED_KMH": 150.0,
+          "MAX_OFFLINE_DAYS": 14}
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
 HOME = (29.2901, 121.4301)
 
@@ -24,7 +25,8 @@ def check(north_m=0.0, accuracy=5.0, point=True, home=HOME, **kw):
     ({"north_m": 30}, "verified"),
     ({"north_m": 500}, "far"),
     ({"north_m": 130, "accuracy": 40}, "verified"),  # within radius once accuracy is allowed for
-    ({"north_m": 10, "accuracy": 80}, "low_accuracy"),
+    ({"north_m": 10, "accuracy": 200}, "low_accuracy"),
+    ({"north_m": 84, "accuracy": 60}, "verified"),  # indoors: the whole uncertainty lies near the house
     ({"point": False}, "no_fix"),
     ({"home": (None, None)}, "anchored"),
     ({"is_mock": True}, "suspect"),
@@ -75,7 +77,7 @@ def test_openrosa_visit_30m_verified_counts_and_500m_far_does_not(world, device_
 
 def test_low_accuracy_and_no_fix(world, device_token, visit_xml, post_xml, db):
     token = device_token(world.cadre)
-    _post(post_xml, visit_xml, token, world.h1, lat=world.h1.lat, lon=world.h1.lon, accuracy=80)
+    _post(post_xml, visit_xml, token, world.h1, lat=world.h1.lat + 0.00007, lon=world.h1.lon, accuracy=200)
     assert _last(db).geo_status == "low_accuracy"
     _post(post_xml, visit_xml, token, world.h2)  # the form's geopoint left empty
     assert (_last(db).geo_status, _last(db).geo_distance_m) == ("no_fix", None)
@@ -86,11 +88,12 @@ def test_household_without_location_is_anchored_by_the_visit(world, device_token
     home = make_household(world.v1, world.cadre, code="SZ01-NEW", lat=None, lon=None)
     version = home.version
     token = device_token(world.cadre)
-    _post(post_xml, visit_xml, token, home, lat=29.31, lon=121.45, accuracy=8)
+    lat, lon = (round(x, 6) for x in offset(world.h1.lat, world.h1.lon, north_m=300))  # a house up the lane
+    _post(post_xml, visit_xml, token, home, lat=lat, lon=lon, accuracy=8)
     assert _last(db).geo_status == "anchored"
     db.session.expire_all()
     stored = db.session.get(Household, home.id)
-    assert (stored.lat, stored.lon, stored.location_source) == (29.31, 121.45, "first_visit")
+    assert (stored.lat, stored.lon, stored.location_source) == (lat, lon, "first_visit")
     assert stored.version == version + 1 and stored.last_counted_visit_at is not None
 
 
@@ -98,9 +101,9 @@ def test_20_km_in_5_minutes_after_previous_visit_is_suspect(world, device_token,
                                                           make_household):
     far_home = make_household(world.v1, world.cadre, code="SZ01-FAR", lat=world.h1.lat + 0.18, lon=world.h1.lon)
     token = device_token(world.cadre)
-    _post(post_xml, visit_xml, token, world.h1, lat=world.h1.lat, lon=world.h1.lon, minutes_ago=10)
+    _post(post_xml, visit_xml, token, world.h1, lat=world.h1.lat + 0.00007, lon=world.h1.lon, minutes_ago=10)
     assert _last(db).geo_status == "verified"
-    _post(post_xml, visit_xml, token, far_home, lat=far_home.lat, lon=far_home.lon, minutes_ago=5)
+    _post(post_xml, visit_xml, token, far_home, lat=far_home.lat + 0.00007, lon=far_home.lon, minutes_ago=5)
     suspect = _last(db)
     assert suspect.geo_status == "suspect" and "km/h" in suspect.geo_reason
 
@@ -112,7 +115,7 @@ def test_json_push_mock_and_clock_checks(client, world, token_for, db):
     def item(captured_at, **location):
         return {"instance_id": new_id(), "form_id": "visit", "household_id": world.h1.id,
                 "captured_at": captured_at.isoformat(), "answers": {"visit_type": "routine"},
-                "location": {"lat": world.h1.lat, "lon": world.h1.lon, "accuracy": 5, **location}}
+                "location": {"lat": world.h1.lat + 0.00007, "lon": world.h1.lon, "accuracy": 5, **location}}
     batch = [item(now - timedelta(days=3), mock=True), item(now - timedelta(days=2), accuracy=0),
              item(now + timedelta(minutes=30)), item(now - timedelta(days=20)), item(now - timedelta(hours=1))]
     results = client.post("/api/v1/sync/push", json={"submissions": batch}, headers=headers).json["results"]

@@ -1,5 +1,6 @@
 """JSON sync: pull with a cursor, push batches (retries, conflicts, validation), attachments, concurrency."""
 import hashlib
+import itertools
 import threading
 from datetime import datetime, timedelta, timezone
 
@@ -12,11 +13,15 @@ def _count(db, model, **filters):
     return db.session.scalar(db.select(db.func.count()).select_from(model).filter_by(**filters))
 
 
+_SPACING = itertools.count()
+
+
 def _item(world, household=None, **extra):
+    """A visit 8 m from the house; successive items are captured 20 minutes apart, as a cadre walks."""
     household = household or world.h1
     return {"instance_id": new_id(), "form_id": "visit", "household_id": household.id,
-            "captured_at": (datetime.now(timezone.utc) - timedelta(minutes=5)).isoformat(),
-            "location": {"lat": household.lat, "lon": household.lon, "accuracy": 6.5},
+            "captured_at": (datetime.now(timezone.utc) - timedelta(minutes=5 + 20 * (next(_SPACING) % 50))).isoformat(),
+            "location": {"lat": household.lat + 0.00007, "lon": household.lon, "accuracy": 6.5},
             "answers": {"visit_type": "routine", "people_met": "head spouse",
                         "demands": [{"category": "medical", "text": "a doctor visit", "is_micro_wish": "no"}]},
             **extra}
@@ -60,7 +65,7 @@ def test_push_batch_replayed_three_times_leaves_one_row_per_instance(client, wor
     assert _count(db, Submission) == 3 and _count(db, QuarantineItem) == 0
     results = response.json["results"]
     assert [r["instance_id"] for r in results] == [i["instance_id"] for i in batch]
-    assert results[0]["geo"] == {"status": "verified", "distance_m": 0.0}
+    assert results[0]["geo"] == {"status": "verified", "distance_m": 7.8}
 
 
 def test_push_item_becomes_xml_like_an_openrosa_submission(client, world, token_for, db):
@@ -160,7 +165,7 @@ def _race(app, count, send):
 def test_two_concurrent_openrosa_posts_leave_one_row(app, world, device_token, visit_xml, db):
     from io import BytesIO
     token = device_token(world.cadre)
-    xml = visit_xml(token, world.h1, lat=world.h1.lat, lon=world.h1.lon)
+    xml = visit_xml(token, world.h1, lat=world.h1.lat + 0.00007, lon=world.h1.lon)
 
     def send(client):
         return client.post(f"/key/{token}/openrosa/submission", content_type="multipart/form-data",
@@ -191,7 +196,7 @@ def test_insert_race_is_resolved_as_duplicate_after_integrity_error(app, world, 
     from server.submissions import ingest
     token = device_token(world.cadre)
     app.test_client().head(f"/key/{token}/openrosa/submission")  # last_seen set now, not during the race
-    xml = visit_xml(token, world.h1, lat=world.h1.lat, lon=world.h1.lon)
+    xml = visit_xml(token, world.h1, lat=world.h1.lat + 0.00007, lon=world.h1.lon)
     barrier, original, calls = threading.Barrier(2), ingest._existing, []
 
     def existing_then_wait(ids):

@@ -269,7 +269,7 @@ def test_unknown_paths_answer_openrosa_xml(client, world, device_token):
 
 def test_household_outside_scope_is_refused_and_quarantined(world, device_token, visit_xml, post_xml, db):
     token = device_token(world.cadre)
-    response = post_xml(token, visit_xml(token, world.h3, lat=world.h3.lat, lon=world.h3.lon))
+    response = post_xml(token, visit_xml(token, world.h3, lat=world.h3.lat + 0.00007, lon=world.h3.lon))
     assert response.status_code == 403
     assert db.session.scalars(db.select(QuarantineItem.reason)).all() == ["submission.household_forbidden"]
 
@@ -277,7 +277,7 @@ def test_household_outside_scope_is_refused_and_quarantined(world, device_token,
 def test_closed_form_gets_409_and_is_quarantined(world, device_token, visit_xml, post_xml, db):
     from server.surveys.services import get_form, set_state
     token = device_token(world.cadre)
-    xml = visit_xml(token, world.h1, lat=world.h1.lat, lon=world.h1.lon)
+    xml = visit_xml(token, world.h1, lat=world.h1.lat + 0.00007, lon=world.h1.lon)
     set_state(world.admin, get_form("visit"), "closed")
     db.session.commit()
     response = post_xml(token, xml)
@@ -288,7 +288,7 @@ def test_closed_form_gets_409_and_is_quarantined(world, device_token, visit_xml,
 def test_chunked_multipart_body_is_accepted(client, world, device_token, visit_xml, db):
     import io
     token = device_token(world.cadre)
-    xml = visit_xml(token, world.h1, lat=world.h1.lat, lon=world.h1.lon)
+    xml = visit_xml(token, world.h1, lat=world.h1.lat + 0.00007, lon=world.h1.lon)
     body = (b"--b0undary\r\nContent-Disposition: form-data; name=\"xml_submission_file\"; filename=\"s.xml\"\r\n"
             b"Content-Type: text/xml\r\n\r\n" + xml + b"\r\n--b0undary--\r\n")
     response = client.post(f"/key/{token}/openrosa/submission", input_stream=io.BytesIO(body),
@@ -318,7 +318,7 @@ def test_unexpected_error_is_openrosa_xml_and_keeps_the_payload(world, device_to
     monkeypatch.setattr(lifecycle, "AFTER_STORE", [broken])
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
     token = device_token(world.cadre)
-    xml = visit_xml(token, world.h1, lat=world.h1.lat, lon=world.h1.lon)
+    xml = visit_xml(token, world.h1, lat=world.h1.lat + 0.00007, lon=world.h1.lon)
     response = post_xml(token, xml)
     assert response.status_code == 500 and b"OpenRosaResponse" in response.data
     assert response.headers["X-OpenRosa-Version"] == "1.0"
