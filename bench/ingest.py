@@ -67,7 +67,7 @@ def seed(env, cadres=4, households=50):
             codes = []
             for h in range(households):
                 hh = Household(code=f"B{run}{c:02d}-{h:04d}", area_id=village.id, head_name=f"户主{h}",
-                               address=f"{h}号", lat=29.29 + c * 0.001, lon=121.43, location_source="surveyed")
+                               address=f"{h}号", lat=29.29 + c * 0.001, lon=_lon(h), location_source="surveyed")
                 db.session.add(hh)
                 db.session.flush()
                 link_cadre(hh, cadre.id, actor=System())
@@ -154,7 +154,8 @@ def main():
     env = {"LIANHU_INSTANCE": tmp, "ATTACHMENT_DIR": f"{tmp}/attachments", "LIANHU_ENV": "production",
            "SECRET_KEY": "bench", "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/bench.db"}
     db_pids = _postgres_pids(env["DATABASE_URL"])
-    tokens, form_xml = seed(env)
+    tokens, form_xml = seed(env, cadres=CADRES)
+    plan_days((8 * args.workers + 2 * n + 2 * batches * 100) // CADRES + 1)
     port = free_port()
     gunicorn = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
@@ -194,15 +195,45 @@ def _wait(base):
     raise SystemExit("gunicorn did not start")
 
 
+#: a cadre walks from house to house (about 50 m apart), one visit every VISIT_SPACING, as in the
+#: field: visits packed a second apart at one spot would be (rightly) flagged as a burst and
+#: re-checked against hundreds of neighbours, which measures the fake-visit checks, not ingest
+VISIT_SPACING = timedelta(minutes=10)
+#: enough cadres that every visit of a run fits in their last ten days (MAX_OFFLINE_DAYS is 14)
+CADRES = 16
+_CLOCK: dict = {}
+
+
+def _lon(h: int) -> float:
+    return 121.43 + h * 0.0005
+
+
+def plan_days(visits_per_cadre: int) -> None:
+    """Place every cadre's visits of the whole run (all phases) in one walk ending an hour ago."""
+    _CLOCK["first"] = (datetime.now(timezone(timedelta(hours=8))) - timedelta(hours=1)
+                       - VISIT_SPACING * visits_per_cadre)
+
+
+def _next_visit(cadre: int, _total=None):
+    """The next capture time of a cadre's walk, oldest first."""
+    k = _CLOCK.get(cadre, 0)
+    _CLOCK[cadre] = k + 1
+    return _CLOCK["first"] + VISIT_SPACING * k
+
+
 def _instances(form_xml, tokens, n, clients):
     from forms.answers import build_instance_xml
     out = []
-    start = datetime.now(timezone(timedelta(hours=8))) - timedelta(hours=3)
     for i in range(n):
-        token, codes, lat = tokens[i % len(tokens)]
-        when = (start + timedelta(seconds=i)).isoformat(timespec="milliseconds")
-        answers = {"start": when, "end": when, "household": codes[i % len(codes)][1],
-                   "location": f"{lat + 0.00005} 121.43 10 5", "visit_type": "routine", "concerns": "ok"}
+        c = i % len(tokens)
+        token, codes, lat = tokens[c]
+        k = _CLOCK.get(c, 0)
+        at = _next_visit(c, 1500)
+        when, opened = at.isoformat(timespec="milliseconds"), (at - timedelta(minutes=8)).isoformat(timespec="milliseconds")
+        h = k % len(codes)
+        answers = {"start": opened, "end": when, "household": codes[h][1],
+                   "location": f"{lat + 0.00004} {_lon(h)} {30 + k % 7} {4 + k % 9}", "visit_type": "routine",
+                   "concerns": "ok"}
         if i % 10 == 0:  # one visit in ten records a resident demand (the cases hook opens a case)
             answers["demands"] = [{"category": "medical", "text": "a doctor"}]
         out.append((token, *_multipart(build_instance_xml(form_xml, answers, f"uuid:{uuid.uuid4()}"))))
@@ -210,14 +241,19 @@ def _instances(form_xml, tokens, n, clients):
 
 
 def _batches(tokens, count):
-    start = datetime.now(timezone.utc) - timedelta(hours=2)
     out = []
     for b in range(count):
-        token, codes, lat = tokens[b % len(tokens)]
-        items = [{"instance_id": f"uuid:{uuid.uuid4()}", "form_id": "visit", "household_id": codes[i % len(codes)][0],
-                  "captured_at": (start + timedelta(seconds=b * 100 + i)).isoformat(),
-                  "location": {"lat": lat, "lon": 121.43, "accuracy": 5},
-                  "answers": {"visit_type": "routine", "concerns": "ok"}} for i in range(100)]
+        c = b % len(tokens)
+        token, codes, lat = tokens[c]
+        items = []
+        for _ in range(100):
+            k = _CLOCK.get(c, 0)
+            h = k % len(codes)
+            items.append({"instance_id": f"uuid:{uuid.uuid4()}", "form_id": "visit", "household_id": codes[h][0],
+                          "captured_at": _next_visit(c, 1500).isoformat(),
+                          "location": {"lat": lat + 0.00004, "lon": _lon(h), "accuracy": 4 + k % 9,
+                                       "altitude": 30 + k % 7},
+                          "answers": {"visit_type": "routine", "concerns": "ok"}})
         out.append((token, json.dumps({"submissions": items}).encode()))
     return out
 
