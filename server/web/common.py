@@ -37,7 +37,18 @@ def manager_page(view):
 @bp.record_once
 def _template_helpers(state):
     """Label and time helpers as Jinja globals, so that imported macros see them too."""
-    state.app.jinja_env.globals.update(labels.context(), local_time=local_time, get_locale=get_locale)
+    state.app.jinja_env.globals.update(labels.context(), local_time=local_time, get_locale=get_locale,
+                                       flagged_query=flagged_query)
+
+
+def flagged_query(f, **extra) -> dict:
+    """The visits list's query string for a dashboard's flagged count: the same period, area and cadre."""
+    query = {"kind": "visit", "flagged": "true", "from": f.period.first_day.isoformat(),
+             "to": f.period.last_day.isoformat()}
+    if f.area is not None:
+        query["area"] = f.area.id
+    query.update({k: v for k, v in extra.items() if v is not None})
+    return query
 
 
 def local_time(value, fmt="%Y-%m-%d %H:%M") -> str:

@@ -3,6 +3,7 @@ from datetime import datetime
 from types import SimpleNamespace
 
 from flask import render_template, request, url_for
+from flask_babel import get_locale
 from marshmallow import EXCLUDE, ValidationError
 
 from ..areas import services as areas
@@ -87,7 +88,9 @@ def households_page(user, status):
     page.has_prev, page.has_next = page.page > 1, page.page < page.pages
     page.prev_num, page.next_num = page.page - 1, page.page + 1
     query = dict(f.query, **({"status": status} if status else {}), **({"cadre": f.cadre} if f.cadre else {}))
-    downloads = {fmt: export_url(fmt, query) for fmt in ("xlsx", "csv")}
+    named = dict(query, labels=str(get_locale() or "zh"))
+    downloads = {fmt: export_url(fmt, named) for fmt in ("xlsx", "csv")}
+    downloads["codes"] = export_url("xlsx", query)
     return render_template("web/coverage_households.html", user=user, f=f, status=status, page=page,
                            downloads=downloads)
 
