@@ -51,6 +51,11 @@ def flagged_query(f, **extra) -> dict:
     return query
 
 
+def page_language() -> str:
+    """The interface language of this request: zh or en."""
+    return str(get_locale() or "zh").split("_")[0]
+
+
 def local_time(value, fmt="%Y-%m-%d %H:%M") -> str:
     """A UTC datetime shown in the deployment's time zone."""
     if value is None:

@@ -1,5 +1,5 @@
 """Visits and other submissions: a filtered list with location checks and photos, and one submission."""
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import EXCLUDE, ValidationError
 
@@ -9,8 +9,8 @@ from ..pagination import web_page_number
 from ..submissions import services as submissions
 from ..submissions.models import GEO_STATUSES, REVIEW_STATES
 from ..submissions.schemas import REVIEWABLE_STATES, SubmissionQueryArgsSchema
-from . import services
-from .common import bp, manager_page
+from . import answer_view, services
+from .common import bp, manager_page, page_language
 
 PAGE_SIZE = 50
 
@@ -62,7 +62,10 @@ def submissions_list(user):
 def submission(user, submission_id):
     """One submission: answers, location check, photos, versions."""
     detail = submissions.get_detail(user, submission_id)
-    return render_template("web/submission.html", user=user, s=detail, review_states=REVIEWABLE_STATES)
+    answers = answer_view.readable_answers(detail.form_version, detail.answers, page_language(),
+                                           current_app.config["TIMEZONE"])
+    return render_template("web/submission.html", user=user, s=detail, answers=answers,
+                           review_states=REVIEWABLE_STATES)
 
 
 @bp.route("/submissions/<int:submission_id>/review", methods=["POST"])
