@@ -67,5 +67,7 @@ def local_time(value, fmt="%Y-%m-%d %H:%M") -> str:
 @bp.errorhandler(Problem)
 def problem_page(problem: Problem):
     """A service's problem, shown as a page (the API renders the same problems as JSON)."""
+    from .form_errors import problem_text
+    detail = problem.message if problem_text(problem) != problem.message else None
     return render_template("web/error.html", user=g.get("user"), status=problem.http_status,
-                           message=problem.message), problem.http_status
+                           message=problem_text(problem), detail=detail), problem.http_status

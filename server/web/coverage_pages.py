@@ -51,7 +51,8 @@ def dashboard(user):
 def coverage_map(user):
     """Households on a map, clustered and coloured by their status in the period."""
     f = page_filters(user)
-    return render_template("web/map.html", user=user, f=f, tiles=tile_config(),
+    total = coverage.coverage_report(user, f.period, area_id=f.area.id if f.area else None)["total"]
+    return render_template("web/map.html", user=user, f=f, tiles=tile_config(), total=total,
                            geojson_url=url_for("coverage.CoverageMap", **f.query))
 
 

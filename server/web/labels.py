@@ -35,7 +35,8 @@ def context() -> dict:
         "status_label": lambda c: label(COVERAGE_STATUSES, c), "review_label": lambda c: label(REVIEW_STATES, c),
         "role_label": lambda c: label(ROLES, c), "form_state_label": lambda c: label(FORM_STATES, c),
         "source_label": lambda c: label(LOCATION_SOURCES, c), "reason_text": reason_text,
-        "filter_label": lambda c: label(FILTERS, c),
+        "filter_label": lambda c: label(FILTERS, c), "audit_label": lambda c: label(AUDIT_ACTIONS, c),
+        "target_label": lambda c: label(TARGETS, c),
     }
 
 
@@ -87,3 +88,22 @@ FILTERS = {
     "household_code": _l("Household code"), "from": _l("From"), "to": _l("To"), "geo_status": _l("Location check"),
     "review_state": _l("Review"), "flagged": _l("Flagged only"), "q": _l("Search"), "category": _l("Category"),
 }
+
+#: audit entries' actions as the audit page names them (an unknown action shows its code)
+AUDIT_ACTIONS = {
+    "area.create": _l("Area added"), "area.update": _l("Area edited"), "area.delete": _l("Area removed"),
+    "device.create": _l("Phone signed in"), "device.provision": _l("Phone set up"), "device.revoke": _l("Phone revoked"),
+    "form.publish": _l("Form published"), "form.state": _l("Form opened or closed"),
+    "household.create": _l("Household added"), "household.import": _l("Households imported"),
+    "household.link": _l("Household linked to a cadre"), "household.update": _l("Household edited"),
+    "policy.update": _l("Visit interval changed"), "quarantine.reprocess": _l("Quarantined record reprocessed"),
+    "satisfaction.links_issue": _l("Satisfaction QR codes printed"), "scorecard.weights": _l("Score weights changed"),
+    "submission.create": _l("Record received"), "submission.review": _l("Record reviewed"),
+    "submission.edit": _l("Record edited"), "user.create": _l("User added"), "user.update": _l("User edited"),
+    "user.password_reset": _l("Password reset"), "case.create": _l("Request opened"), "case.claim": _l("Request claimed"),
+    "case.resolve": _l("Request resolved"), "case.confirm": _l("Request confirmed"), "case.reopen": _l("Request reopened"),
+    "case.reassign": _l("Request reassigned"), "case.edit": _l("Request edited"), "case.note": _l("Note on a request"),
+}
+TARGETS = {"area": _l("Area"), "device": _l("Phone"), "form": _l("Form"), "import": _l("Import file"),
+           "visit_policy": _l("Visit interval"), "quarantine": _l("Quarantine"), "satisfaction_links": _l("QR codes"),
+           "scorecard_weights": _l("Score weights")}

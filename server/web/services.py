@@ -159,3 +159,13 @@ def export_query(query: dict) -> dict:
     out.update({k: v for k, v in query.items() if k in EXPORT_FILTERS})
     out["labels"] = str(get_locale() or "zh")
     return out
+
+
+def current_cadre_names(household_ids: list[int]) -> dict[int, str]:
+    """household id -> the display name of the cadre linked now (one query per page)."""
+    from ..households.models import Assignment
+    if not household_ids:
+        return {}
+    return dict(db.session.execute(
+        db.select(Assignment.household_id, User.display_name).join(User, User.id == Assignment.cadre_id)
+        .where(Assignment.household_id.in_(household_ids), Assignment.valid_to.is_(None))).all())
