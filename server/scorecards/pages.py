@@ -25,7 +25,8 @@ def scorecards_page(user):
         return render_template("scorecards/page.html", user=user, report=None, error=exc.message,
                                weight_names=WEIGHT_NAMES), exc.http_status
     report["rows"].sort(key=lambda c: (c["score"] is None, -(c["score"] or 0), c["cadre"]["display_name"] or ""))
-    return render_template("scorecards/page.html", user=user, report=report, error=None, weight_names=WEIGHT_NAMES)
+    return render_template("scorecards/page.html", user=user, report=report, error=None, weight_names=WEIGHT_NAMES,
+                           min_n=services.satisfaction.MIN_CADRE_N)
 
 
 @bp.route("/scorecards/weights", methods=["POST"])
