@@ -46,6 +46,7 @@ def audit_log(user):
                        page=web_page_number(request.args.get("page", 1, type=int)), per_page=PAGE_SIZE,
                        error_out=False)
     return render_template("web/audit.html", user=user, page=page, action=action or "", person=person,
+                           names=tools.actor_names(page.items),
                            actions=tools.audit_actions(), people=auth.list_users(user))
 
 

@@ -20,7 +20,7 @@ def list_audit(actor, *, action=None, person_id=None):
     """A select of audit entries the actor may read, newest first: admins all; managers those made by
     people of their subtree (and by the system, for records in it)."""
     auth.require_role(actor, "admin", "manager")
-    query = db.select(AuditEntry, User).outerjoin(User, User.id == AuditEntry.actor_id)
+    query = db.select(AuditEntry).outerjoin(User, User.id == AuditEntry.actor_id)
     if actor.role != "admin":
         query = query.where(User.area_id.in_(areas.subtree_ids(actor.area)))
     if action:
@@ -28,6 +28,14 @@ def list_audit(actor, *, action=None, person_id=None):
     if person_id:
         query = query.where(AuditEntry.actor_id == person_id)
     return query.order_by(AuditEntry.id.desc())
+
+
+def actor_names(entries) -> dict[int, str]:
+    """actor id -> display name for a page of audit entries (one query)."""
+    ids = {e.actor_id for e in entries if e.actor_id}
+    if not ids:
+        return {}
+    return dict(db.session.execute(db.select(User.id, User.display_name).where(User.id.in_(ids))).all())
 
 
 def audit_actions() -> list[str]:
