@@ -10,7 +10,6 @@ from flask_babel import get_locale, gettext as _
 from ..areas import services as areas
 from ..errors import LinkGone, NotFound, Problem, ValidationFailed
 from ..extensions import csrf, db
-from ..households.models import Household
 from ..web.common import manager_page
 from . import queries, services
 
@@ -25,7 +24,7 @@ def _label(labels: dict) -> str:
 
 def _form_page(link, values=None, errors=None, status=200):
     _, questions = services.resident_questions()
-    household = db.session.get(Household, link.household_id)
+    household = queries.household_of(link)
     shown = [{"name": f.path, "type": f.type, "label": _label(f.labels), "required": f.required,
               "choices": [{"name": c["name"], "label": _label(c["labels"])} for c in (f.choices or [])]}
              for f in questions]
@@ -73,7 +72,7 @@ def resident_form_xml(token):
 def resident_households_csv(token):
     """The form's households.csv for this link: just the link's household."""
     link = services.check_usable(services.find_link(token))
-    household = db.session.get(Household, link.household_id)
+    household = queries.household_of(link)
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows([["name", "label"], [household.code, household.code]])
     return Response(out.getvalue(), mimetype="text/csv")

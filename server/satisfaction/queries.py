@@ -204,3 +204,8 @@ def household_answers(household_id: int) -> dict:
         if answer in counts:
             counts[answer] += n
     return {"responses": sum(n for _a, n in rows), **counts}
+
+
+def household_of(link) -> Household:
+    """The household a resident link was printed for."""
+    return db.session.get(Household, link.household_id)

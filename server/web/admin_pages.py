@@ -3,7 +3,6 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
-from ..areas import services as areas
 from ..auth import services as auth
 from ..auth.schemas import UserCreateSchema
 from ..errors import BadRequest, Problem
@@ -67,7 +66,7 @@ def users(user):
             flash(_("User %(name)s created.", name=created.username), "ok")
             return redirect(url_for("web.user", user_id=created.id))
     return render_template("web/users.html", user=user, people=auth.list_users(user), errors=errors,
-                           areas=db.session.scalars(areas.list_areas(user)).all()), (422 if errors else 200)
+                           areas=services.filter_choices(user)["areas"]), (422 if errors else 200)
 
 
 @bp.route("/users/<int:user_id>")
