@@ -9,6 +9,7 @@ from .cases.models import Case, CaseEvent
 from .extensions import db
 from .households.models import Assignment
 from .models_base import utcnow
+from .submissions import lifecycle
 from .submissions.models import Submission
 from .surveys.services import current_version
 
@@ -21,8 +22,10 @@ ANSWER_SHARE = [0.35, 0.3, 0.4, 0.25, 0.3, 0.35, 0.04, 0.03]
 
 
 def seed_outcomes(households, rng) -> dict:
-    """Dates and outcomes of the requests; satisfaction answers for this quarter and the one before."""
-    return {"cases": _case_outcomes(rng), "answers": _satisfaction(households, rng)}
+    """Satisfaction answers for this quarter and the one before (their 不满意 follow-ups included), then the
+    dates and outcomes of every request."""
+    answers = _satisfaction(households, rng)
+    return {"answers": answers, "cases": _case_outcomes(rng)}
 
 
 def _case_outcomes(rng) -> int:
@@ -78,7 +81,7 @@ def _satisfaction(households, rng) -> int:
                                      .where(Assignment.valid_to.is_(None))).all())
     cadres = sorted(set(linked.values()))
     share = {cadre: ANSWER_SHARE[i % len(ANSWER_SHARE)] for i, cadre in enumerate(cadres)}
-    count = 0
+    stored = []
     for start, end in windows:
         for household in households:
             cadre = linked.get(household.id)
@@ -91,12 +94,14 @@ def _satisfaction(households, rng) -> int:
                                                                                           "frequency")}}
             captured = start + (end - start) * rng.random()
             instance_id = f"uuid:{uuid.UUID(int=rng.getrandbits(128))}"
-            db.session.add(Submission(
+            submission = Submission(
                 instance_id=instance_id, form_version_id=version.id, kind="satisfaction", household_id=household.id,
                 area_id=household.area_id, submitter_id=None, source="resident", captured_at=captured,
                 received_at=captured + timedelta(seconds=rng.uniform(1, 30)), geo_status="no_fix",
-                answers=answers, rated_cadre_id=cadre, is_self_rated=False,
-                content_hash=hashlib.sha256(repr(sorted(answers.items())).encode()).hexdigest()))
-            count += 1
+                answers=answers, content_hash=hashlib.sha256(repr(sorted(answers.items())).encode()).hexdigest())
+            db.session.add(submission)
+            stored.append(lifecycle.Stored(submission, "satisfaction", version.version))
     db.session.flush()
-    return count
+    stored.sort(key=lambda s: s.submission.captured_at)
+    lifecycle.record_stored(None, stored)  # rates the linked cadre, opens a follow-up for 不满意
+    return len(stored)
