@@ -142,16 +142,16 @@ def test_a_filtered_download_holds_exactly_the_rows_in_chinese_and_local_time(cl
                                                     "from": "2026-11-01", "to": "2026-11-30"}).get_data(as_text=True)
     href = re.search(r'href="(/api/v1/exports/submissions\.csv\?[^"]+)"', page).group(1).replace("&amp;", "&")
     rows = list(csv.DictReader(io.StringIO(client.get(href).get_data().decode("utf-8-sig"))))
-    assert [r["户编号"] for r in rows] == ["SZ01-001"]
-    assert rows[0]["位置核验"] == "距离过远" and rows[0]["采集时间"] == "2026-11-05 11:00:00"
-    assert rows[0]["审核"] == "已接收" and rows[0]["提交人"] == "cadre01"
-    codes = list(csv.DictReader(io.StringIO(client.get(href.replace("labels=zh", "labels=codes")).get_data()
+    assert [r["农户编号"] for r in rows] == ["SZ01-001"]
+    assert rows[0]["位置核验"] == "距离过远" and rows[0]["走访时间"] == "2026-11-05 11:00:00"
+    assert rows[0]["审核状态"] == "已接收" and rows[0]["提交人"] == "cadre01"
+    codes = list(csv.DictReader(io.StringIO(client.get(href.replace("labels=zh", "")).get_data()
                                             .decode("utf-8-sig"))))
-    assert codes[0]["geo_status"] == "far" and codes[0]["captured_at"] == "2026-11-05T03:00:00Z"
+    assert [r["household_code"] for r in codes] == ["SZ01-001"] and codes[0]["geo_status"] == "far"
     coverage = client.get("/unvisited", query_string={"period": "2026-Q4"}).get_data(as_text=True)
     xlsx = re.search(r'id="download-xlsx" href="([^"]+)"', coverage).group(1).replace("&amp;", "&")
     sheet = load_workbook(io.BytesIO(client.get(xlsx).data)).active
     header = [c.value for c in sheet[1]]
-    assert header[:4] == ["户编号", "户主", "地址", "类别"]
+    assert header[:4] == ["农户编号", "户主", "地址", "类别"]
     statuses = {r[header.index("状态")] for r in sheet.iter_rows(min_row=2, values_only=True)}
     assert statuses <= {"未走访", "逾期"}
