@@ -1,7 +1,7 @@
 """Lianhu (联户): the app factory, the one module that wires every package."""
 import os
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from sqlalchemy import event
 
 from .config import DEV_SECRET_KEY, INSTANCE, ROOT, Config
@@ -10,7 +10,9 @@ from .extensions import api, babel, csrf, db, limiter, migrate
 
 
 def select_locale() -> str:
-    """Chinese by default; ?lang=en (remembered in the session) switches."""
+    """Chinese by default; ?lang=en (remembered in the session) switches. Commands (no request) speak English."""
+    if not has_request_context():
+        return "en"
     lang = request.args.get("lang")
     if lang in ("zh", "en"):
         session["lang"] = lang

@@ -1,6 +1,8 @@
-"""Demo data: a township of Ninghai county (宁海县, Zhejiang), where 走村不漏户 began.
-Four villages, about 400 households clustered around each village centre, eight cadres,
-a manager, an admin, a surveyor and visits spread over the last months."""
+"""Demo data: a township of Ninghai county (宁海县, Zhejiang), where 走村不漏户 began, after a year of use.
+Four villages, about 400 households clustered around each village centre, eight cadres linked a year ago
+(a few households moved to another cadre since), a manager, an admin, a surveyor; a year of visits in
+working hours at each category's rhythm, flagged visits of several kinds, a few late entries, requests
+with their outcomes, and residents' satisfaction answers."""
 import math
 import random
 from datetime import timedelta
@@ -8,9 +10,14 @@ from datetime import timedelta
 from .areas.services import create_area
 from .auth.services import create_user
 from .extensions import db
-from .households.models import Household
+from .households.models import Assignment, Household
 from .households.services import link_cadre
 from .models_base import utcnow
+
+YEAR = timedelta(days=365)
+#: mean days between visits by category (the policy allows 90 / 30 / 30 ...), and their spread
+RHYTHM = {"ordinary": (72, 20), "low_income": (25, 6), "elderly_alone": (25, 6), "disabled": (45, 12),
+          "left_behind": (45, 12)}
 
 LOGINS = [
     ("admin", "demo-admin", "admin"),
@@ -75,22 +82,44 @@ def seed(echo=print, rng_seed=7) -> dict:
             db.session.add(household)
             db.session.flush()
             link_cadre(household, pair[n % 2].id, actor=admin)
+            household.cadre_pair = pair
             households.append(household)
     db.session.flush()
+    _date_links(households, rng)
     visits = seed_visits(households, rng)
+    from .demo_year import seed_outcomes
+    extra = seed_outcomes(households, rng)
     echo(f"demo: 1 township, {len(VILLAGES)} villages, {len(households)} households, "
-         f"{len(cadres)} cadres, {visits} visits")
-    return {"households": len(households), "cadres": len(cadres), "visits": visits}
+         f"{len(cadres)} cadres, {visits} visits, {extra['cases']} requests, {extra['answers']} satisfaction answers")
+    return {"households": len(households), "cadres": len(cadres), "visits": visits, **extra}
+
+
+def _date_links(households, rng) -> None:
+    """The links began a year ago; one household in 40 moved to the village's other cadre five months ago."""
+    now = utcnow()
+    start, moved_at = now - YEAR - timedelta(days=3), now - timedelta(days=150)
+    for index, household in enumerate(households):
+        link = db.session.scalar(db.select(Assignment).filter_by(household_id=household.id, valid_to=None))
+        link.valid_from = start
+        if index % 40 == 17:
+            other = next(c for c in household.cadre_pair if c.id != link.cadre_id)
+            link.valid_to = moved_at
+            db.session.add(Assignment(household_id=household.id, cadre_id=other.id, valid_from=moved_at))
+    db.session.flush()
 
 
 def seed_visits(households, rng) -> int:
-    """Visits over the last four months, sent through the same ingest pipeline as devices."""
-    from .demo_visits import send_visits
+    """A year of visits at each category's rhythm, on working days in working hours (local time); one
+    household in 16 has not been visited for months (overdue); sent through the demo's geo checks."""
+    from .demo_visits import send_visits, working_hours
     now = utcnow()
     plan = []
-    for household in households:
-        for _ in range(rng.choices([0, 1, 2, 3], weights=[30, 40, 20, 10])[0]):
-            captured = now - timedelta(days=rng.uniform(1, 120), hours=rng.uniform(0, 8))
-            plan.append((household, captured))
+    for index, household in enumerate(households):
+        mean, spread = RHYTHM.get(household.category, RHYTHM["ordinary"])
+        stop = now - timedelta(days=rng.uniform(100, 200)) if index % 16 == 5 else now
+        day = now - YEAR + timedelta(days=rng.uniform(0, mean))
+        while day < stop - timedelta(hours=12):
+            plan.append((household, working_hours(day, rng)))
+            day += timedelta(days=max(5.0, rng.gauss(mean, spread)))
     plan.sort(key=lambda item: item[1])
     return send_visits(plan, rng)

@@ -1,13 +1,12 @@
 """The cases board (诉求/微心愿) for managers: list with filters, overdue first; detail with history and actions."""
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 
-from ..auth import services as auth
-from ..auth.models import User
 from ..errors import Problem
 from ..extensions import db
 from ..pagination import page_of
-from . import services
+from ..web.common import manager_page
+from . import queries, services
 
 bp = Blueprint("cases_pages", __name__)
 
@@ -31,18 +30,15 @@ class _Page:
         self.page, self.page_size, self.item_count = page, page_size, 0
 
 
-def _manager():
-    """The signed-in manager or admin (None when signed out; 403 for other roles)."""
-    auth.authenticate_request()
-    user = g.actor if g.via_session else None
-    if user is not None and user.role not in ("admin", "manager"):
-        abort(403)
-    return user
-
-
 def _int(name):
     value = request.args.get(name, "")
     return int(value) if value.isdigit() else None
+
+
+@bp.app_template_global("case_status_label")
+def case_status_label(code: str) -> str:
+    """A case status's name in the page's language."""
+    return str(STATUS_LABELS.get(code, code))
 
 
 @bp.app_template_filter("case_category")
@@ -52,11 +48,9 @@ def case_category(code: str) -> str:
 
 
 @bp.route("/cases")
-def board():
+@manager_page
+def board(user):
     """Cases in scope, overdue first, with filters."""
-    user = _manager()
-    if user is None:
-        return redirect(url_for("web.login", next=request.full_path))
     overdue = {"1": True, "0": False}.get(request.args.get("overdue", ""))
     status = request.args.get("status") if request.args.get("status") in STATUS_LABELS else None
     try:
@@ -70,19 +64,16 @@ def board():
                                             category=request.args.get("category") or None)
     page = _Page(max(_int("page") or 1, 1), 50)
     cases = page_of(query, page)
-    ids = {c.assignee_id for c in cases if c.assignee_id}
-    names = dict(db.session.execute(db.select(User.id, User.display_name).where(User.id.in_(ids))).all()) if ids else {}
+    names = queries.display_names({c.assignee_id for c in cases if c.assignee_id})
     return render_template("cases/board.html", user=user, cases=cases, page=page, labels=STATUS_LABELS,
                            categories=CATEGORY_LABELS, counts=counts, names=names, error=None,
                            now=services.utcnow())
 
 
 @bp.route("/cases/<int:case_id>", methods=["GET", "POST"])
-def detail(case_id):
+@manager_page
+def detail(user, case_id):
     """One case with its history; POST moves it (status, note, photo) or reassigns it."""
-    user = _manager()
-    if user is None:
-        return redirect(url_for("web.login", next=request.full_path))
     try:
         case = services.get_case(user, case_id)
         if request.method == "POST":
@@ -100,13 +91,9 @@ def detail(case_id):
         flash(exc.message, "error")
         return redirect(url_for("cases_pages.detail", case_id=case_id)), 303
     moves = sorted(s for s, starts in services.TRANSITIONS.items() if case.status in starts)
-    staff = db.session.scalars(db.select(User).where(User.role.in_(("cadre", "manager")), User.is_active.is_(True),
-                                                    User.area_id.in_(services.areas.subtree_ids(case.household.area)
-                                                                     if user.role == "admin" else
-                                                                     services.areas.subtree_ids(user.area)))
-                               .order_by(User.display_name).limit(500)).all()
-    names = {u.id: u.display_name for u in db.session.scalars(db.select(User).where(User.id.in_(
-        {e.actor_id for e in case.events if e.actor_id} | {case.assignee_id or 0, case.claimed_by_id or 0})))}
+    staff = queries.staff_for(user, case)
+    names = queries.display_names({e.actor_id for e in case.events if e.actor_id}
+                                  | {case.assignee_id or 0, case.claimed_by_id or 0})
     return render_template("cases/detail.html", user=user, case=case, moves=moves, labels=STATUS_LABELS,
                            actions=ACTION_LABELS, events=EVENT_LABELS, staff=staff, names=names,
                            now=services.utcnow())

@@ -14,7 +14,7 @@ from ..extensions import db
 from ..households.models import Assignment, Household
 from ..households.services import policy_days
 from ..models_base import UtcDateTime
-from ..submissions.models import Submission
+from ..submissions.models import FLAGGED_GEO_STATUSES, Submission
 from ..submissions.rules import counted_clause  # noqa: F401  (re-exported for reports)
 from .summary import FLAGGED_GEO_STATUSES, M, counted_in, is_whole_months, month_range
 

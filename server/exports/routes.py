@@ -56,8 +56,9 @@ class SubmissionExport(MethodView):
         check_format(fmt, ("csv", "xlsx", "geojson"))
         period = parse_period(args.get("period"), args.get("from_"), args.get("to"), default=None)
         lang = args.get("labels")
+        filters = {k: args.get(k) for k in ("cadre", "household", "geo_status", "review_state", "flagged")}
         columns, rows = services.submissions_export(current_actor(), args["form"], period=period,
-                                                    area_id=args.get("area"), lang=lang)
+                                                    area_id=args.get("area"), lang=lang, filters=filters)
         point = {"lat": meta_header("lat", lang), "lon": meta_header("lon", lang)} if fmt == "geojson" else {}
         return download(columns, rows, fmt, f"{args['form']}-{period.label if period else 'all'}", **point)
 

@@ -22,6 +22,12 @@ class SubmissionExportArgsSchema(PeriodArgsSchema):
     form = fields.String(load_default="visit", validate=validate.Length(min=1, max=64))
     labels = Labels()
     area = fields.Integer(validate=ID)
+    cadre = fields.Integer(validate=ID, metadata={"description": "submitted by this user"})
+    household = fields.Integer(validate=ID)
+    geo_status = fields.String(validate=validate.OneOf(GEO_STATUSES))
+    review_state = fields.String(validate=validate.OneOf(REVIEW_STATES))
+    flagged = fields.Boolean(metadata={"description": "only flagged visits (far, suspect, low accuracy, no "
+                                                      "location) of active households, as the dashboard counts"})
 
 
 class FormZipArgsSchema(PeriodArgsSchema):

@@ -16,6 +16,7 @@ from ..extensions import db
 from ..households.services import scope_filter
 from ..models_base import UtcDateTime
 from ..surveys import services as surveys
+from ..submissions.models import FLAGGED_GEO_STATUSES
 from ..surveys.models import FormVersion
 from ..web import labels
 from .columns import CHOICE_TYPES, JOINERS, code_labels, label_in, local_text, meta_header
@@ -99,8 +100,11 @@ def _choice_text(value, choices, lang):
     return JOINERS.get(lang, " ").join(choices.get(code, code) for code in str(value).split())
 
 
-def submissions_query(actor, form, plan, period=None, area_id=None):
-    """A select of the form's current submissions in scope: a cadre gets only their own."""
+def submissions_query(actor, form, plan, period=None, area_id=None, filters=None):
+    """A select of the form's current submissions in scope: a cadre gets only their own.
+
+    `filters` are the visits list's (cadre, household, geo_status, review_state, flagged), so that a
+    list's download holds exactly its rows."""
     require_role(actor, *ROLES)
     if actor.role == "cadre" and form.kind == "satisfaction":
         raise Forbidden("Cadres may not export satisfaction answers.")
@@ -119,19 +123,31 @@ def submissions_query(actor, form, plan, period=None, area_id=None):
                             S.c.captured_at < literal(period.end, UtcDateTime()))
     if area_id is not None:
         query = query.where(S.c.area_id.in_(areas.subtree_ids(areas.get_in_scope(actor, area_id))))
+    query = _filtered(query, filters or {})
     if actor.role == "cadre":
         return query.where(S.c.submitter_id == actor.id)
     return scope_filter(actor, query, S.c.household_id, S.c.area_id)
 
 
-def submissions_export(actor, form_id: str, *, period=None, area_id=None, lang=None):
+def _filtered(query, filters: dict):
+    """The visits list's filters on an export's select."""
+    for column, key in ((S.c.submitter_id, "cadre"), (S.c.household_id, "household"),
+                        (S.c.geo_status, "geo_status"), (S.c.review_state, "review_state")):
+        if filters.get(key) is not None:
+            query = query.where(column == filters[key])
+    if filters.get("flagged"):
+        query = query.where(S.c.geo_status.in_(FLAGGED_GEO_STATUSES), H.c.is_active == true())
+    return query
+
+
+def submissions_export(actor, form_id: str, *, period=None, area_id=None, lang=None, filters=None):
     """Columns and rows of a form's submissions: metadata, then one column per field.
 
     The database pulls each answer out of the JSON; Python splits geopoints, writes times in the
     deployment's time zone, and (lang) choice codes as labels."""
     form = surveys.get_form(form_id)
     field_columns, plan = export_plan(form, lang)
-    query = submissions_query(actor, form, plan, period, area_id)
+    query = submissions_query(actor, form, plan, period, area_id, filters)
     start, tz = len(META_COLUMNS), zone()
     geo, review = code_labels(labels.GEO_STATUSES, lang) or {}, code_labels(labels.REVIEW_STATES, lang) or {}
     fixes = [(start + i, kind, choices) for i, (_, kind, choices) in enumerate(plan)

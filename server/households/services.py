@@ -1,4 +1,6 @@
 """Households in scope, their edits, and linking them to cadres."""
+from flask_babel import gettext as _
+
 from ..areas import services as areas
 from ..audit import services as audit
 from ..auth.models import User
@@ -64,9 +66,10 @@ def create_household(actor, data: dict) -> Household:
     require_role(actor, "admin", "manager")
     _check_area(actor, data["area_id"])
     if (data.get("lat") is None) != (data.get("lon") is None):
-        raise ValidationFailed("Give lat and lon together.", field="lat")
+        raise ValidationFailed(_("Give the latitude and the longitude together."), field="lat")
     if find_by_code(data["code"]):
-        raise Conflict(f"Household code {data['code']!r} exists.", field="code")
+        raise Conflict(_("Household code %(code)s is already used by another household.", code=data["code"]),
+                       field="code")
     household = Household(**{k: v for k, v in data.items() if k in EDITABLE})
     if household.lat is not None and not household.location_source:
         household.location_source = "surveyed"
@@ -82,9 +85,10 @@ def update_household(actor, household: Household, data: dict) -> Household:
     if "area_id" in data:
         _check_area(actor, data["area_id"])
     if "code" in data and data["code"] != household.code and find_by_code(data["code"]):
-        raise Conflict(f"Household code {data['code']!r} exists.", field="code")
+        raise Conflict(_("Household code %(code)s is already used by another household.", code=data["code"]),
+                       field="code")
     if ("lat" in data) != ("lon" in data) or (data.get("lat") is None) != (data.get("lon") is None):
-        raise ValidationFailed("Give lat and lon together.", field="lat")
+        raise ValidationFailed(_("Give the latitude and the longitude together."), field="lat")
     for key, value in data.items():
         if key in EDITABLE:
             setattr(household, key, value)

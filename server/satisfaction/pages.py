@@ -5,17 +5,16 @@ import secrets
 
 import qrcode
 import qrcode.image.svg
-from flask import (Blueprint, Response, abort, current_app, g, jsonify, make_response, redirect, render_template,
-                   request, url_for)
+from flask import (Blueprint, Response, current_app, jsonify, make_response, render_template,
+                   request)
 from flask_babel import get_locale, gettext as _
 
 from ..areas import services as areas
-from ..auth import services as auth
 from ..errors import LinkGone, NotFound, Problem, ValidationFailed
 from ..extensions import csrf, db
-from ..households.models import Household
 from ..models_base import utcnow
-from . import services
+from ..web.common import manager_page
+from . import queries, services
 
 bp = Blueprint("satisfaction_pages", __name__)
 CHART_ROWS = 30  # bars in the page's chart; the table lists every row
@@ -30,7 +29,7 @@ def _label(labels: dict) -> str:
 
 def _form_page(link, values=None, errors=None, status=200):
     _, questions = services.resident_questions()
-    household = db.session.get(Household, link.household_id)
+    household = queries.household_of(link)
     shown = [{"name": f.path, "type": f.type, "label": _label(f.labels), "required": f.required,
               "choices": [{"name": c["name"], "label": _label(c["labels"])} for c in (f.choices or [])]}
              for f in questions]
@@ -95,7 +94,7 @@ def resident_form_xml(token):
 def resident_households_csv(token):
     """The form's households.csv for this link: just the link's household."""
     link = services.check_usable(services.find_link(token))
-    household = db.session.get(Household, link.household_id)
+    household = queries.household_of(link)
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows([["name", "label"], [household.code, household.code]])
     return Response(out.getvalue(), mimetype="text/csv")
@@ -114,14 +113,6 @@ def resident_submission(token):
     return jsonify({"status": outcome.status, "instance_id": outcome.instance_id}), 201
 
 
-def _manager():
-    """The signed-in web user (None when signed out); 403 unless a manager or admin."""
-    auth.authenticate_request()
-    user = g.actor if g.via_session else None
-    if user is not None and user.role not in ("admin", "manager"):
-        abort(403)
-    return user
-
 
 def qr_svg(text: str) -> str:
     """An inline SVG QR code."""
@@ -133,29 +124,30 @@ def qr_svg(text: str) -> str:
 
 
 @bp.route("/satisfaction/sheet", methods=["GET", "POST"])
-def sheet():
-    """GET: choose/confirm an area and period; POST: issue new links and show the printable A4 sheet."""
-    user = _manager()
-    if user is None:
-        return redirect(url_for("web.login", next=request.full_path))
+@manager_page
+def sheet(user):
+    """GET: choose/confirm a village (by name) and period; POST: issue new links and show the printable A4 sheet."""
+    villages = queries.sheet_areas(user)
     args = request.form if request.method == "POST" else request.args
     try:
         area = areas.get_in_scope(user, int(args.get("area", "")))
         period = services.period_of(args.get("period", ""))
     except (ValueError, Problem) as exc:
+        chosen = bool(args.get("area") or args.get("period"))
         return render_template("satisfaction/sheet_confirm.html", user=user, area=None, period=args.get("period"),
-                               error=getattr(exc, "message", _("Choose a village and a period.")),
-                               households=0), 400
+                               error=(getattr(exc, "message", None) or _("Choose a village and a period."))
+                               if chosen else None, households=0, villages=villages,
+                               periods=_periods()), 400 if chosen else 200
     if request.method == "GET":
-        count = db.session.scalar(db.select(db.func.count(Household.id)).where(
-            Household.area_id.in_(areas.subtree_ids(area)), Household.is_active.is_(True)))
         return render_template("satisfaction/sheet_confirm.html", user=user, area=area, period=period.label,
-                               households=count, error=None)
+                               households=queries.register_count(area), error=None, villages=villages,
+                               periods=_periods())
     try:
         issued = services.issue_links(user, area.id, period.label)
     except Problem as exc:
         return render_template("satisfaction/sheet_confirm.html", user=user, area=area, period=period.label,
-                               households=0, error=exc.message), exc.http_status
+                               households=0, error=exc.message, villages=villages,
+                               periods=_periods()), exc.http_status
     db.session.commit()
     base = (current_app.config.get("PUBLIC_BASE_URL") or request.url_root).rstrip("/")
     cards = [dict(link, url=f"{base}{link['path']}", qr=qr_svg(f"{base}{link['path']}")) for link in issued["links"]]
@@ -164,12 +156,9 @@ def sheet():
 
 
 @bp.route("/satisfaction")
-def summary_page():
+@manager_page
+def summary_page(user):
     """Satisfaction by cadre (ranked) or by area for a period, with the trend; links to the QR sheet."""
-    from . import queries
-    user = _manager()
-    if user is None:
-        return redirect(url_for("web.login", next=request.full_path))
     by = "area" if request.args.get("by") == "area" else "cadre"
     area = request.args.get("area", "")
     try:
@@ -184,3 +173,17 @@ def summary_page():
         ranking = [r for r in report["rows"] if r["responses"] >= queries.MIN_CADRE_N][:10]
     return render_template("satisfaction/summary.html", user=user, report=report, error=None, by=by,
                            ranking=ranking, min_n=queries.MIN_CADRE_N, chart_rows=CHART_ROWS)
+
+
+def _periods() -> list[str]:
+    """Survey periods to choose from: this quarter and the three before, this year."""
+    from datetime import datetime
+
+    from ..coverage.periods import zone
+    today = datetime.now(zone()).date()
+    year, quarter = today.year, (today.month - 1) // 3 + 1
+    out = []
+    for _i in range(4):
+        out.append(f"{year}-Q{quarter}")
+        year, quarter = (year - 1, 4) if quarter == 1 else (year, quarter - 1)
+    return out + [str(today.year)]

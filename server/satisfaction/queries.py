@@ -175,3 +175,37 @@ def list_answers(actor, *, period_key=None, area_id=None, cadre_id=None, include
         query = query.where(Submission.is_self_rated.is_(False))
     return query.options(db.selectinload(Submission.household)).order_by(Submission.captured_at.desc(),
                                                                          Submission.id.desc())
+
+
+def register_count(area: Area) -> int:
+    """Active households in an area's subtree: the QR sheet's register."""
+    return db.session.scalar(db.select(db.func.count(Household.id)).where(
+        Household.area_id.in_(areas.subtree_ids(area)), Household.is_active.is_(True)))
+
+
+def sheet_areas(actor) -> list[Area]:
+    """Areas in scope that hold households (villages and below), by path: what the QR sheet offers by name."""
+    with_households = db.select(Household.area_id).where(Household.is_active.is_(True)).distinct()
+    return db.session.scalars(areas.scoped_areas(actor).where(Area.id.in_(with_households))
+                              .order_by(Area.path)).all()
+
+
+def household_answers(household_id: int) -> dict:
+    """A household's satisfaction answers in aggregate (never one answer): responses and overall counts."""
+    overall = Submission.answers["overall"].as_string()
+    rows = db.session.execute(
+        db.select(overall, db.func.count()).where(Submission.household_id == household_id,
+                                                  Submission.kind == "satisfaction",
+                                                  Submission.is_current.is_(True),
+                                                  Submission.review_state != "rejected")
+        .group_by(overall)).all()
+    counts = {k: 0 for k in OVERALL}
+    for answer, n in rows:
+        if answer in counts:
+            counts[answer] += n
+    return {"responses": sum(n for _a, n in rows), **counts}
+
+
+def household_of(link) -> Household:
+    """The household a resident link was printed for."""
+    return db.session.get(Household, link.household_id)

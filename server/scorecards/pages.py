@@ -1,11 +1,11 @@
 """The scorecards page (考核) for managers: one row per cadre with the composite score, and the XLSX link."""
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 
-from ..auth import services as auth
 from ..coverage.periods import parse_period
 from ..errors import Problem, ValidationFailed
 from ..extensions import db
+from ..web.common import manager_page
 from . import services
 
 bp = Blueprint("scorecards_pages", __name__)
@@ -13,21 +13,10 @@ WEIGHT_NAMES = {"coverage": _l("Coverage"), "verified": _l("Verified share"), "s
                 "cases": _l("Requests resolved on time")}
 
 
-def _manager():
-    """The signed-in manager or admin (None when signed out; 403 for other roles)."""
-    auth.authenticate_request()
-    user = g.actor if g.via_session else None
-    if user is not None and user.role not in ("admin", "manager"):
-        abort(403)
-    return user
-
-
 @bp.route("/scorecards")
-def scorecards_page():
+@manager_page
+def scorecards_page(user):
     """Scorecards of the cadres in scope for a period, best composite score first."""
-    user = _manager()
-    if user is None:
-        return redirect(url_for("web.login", next=request.full_path))
     area = request.args.get("area", "")
     try:
         report = services.scorecards(user, parse_period(request.args.get("period") or None),
@@ -36,15 +25,14 @@ def scorecards_page():
         return render_template("scorecards/page.html", user=user, report=None, error=exc.message,
                                weight_names=WEIGHT_NAMES), exc.http_status
     report["rows"].sort(key=lambda c: (c["score"] is None, -(c["score"] or 0), c["cadre"]["display_name"] or ""))
-    return render_template("scorecards/page.html", user=user, report=report, error=None, weight_names=WEIGHT_NAMES)
+    return render_template("scorecards/page.html", user=user, report=report, error=None, weight_names=WEIGHT_NAMES,
+                           min_n=services.satisfaction.MIN_CADRE_N)
 
 
 @bp.route("/scorecards/weights", methods=["POST"])
-def weights_form():
+@manager_page
+def weights_form(user):
     """Admins set the composite score's weights from the scorecards page."""
-    user = _manager()
-    if user is None:
-        return redirect(url_for("web.login"))
     back = url_for("scorecards_pages.scorecards_page", **{k: v for k, v in request.form.items()
                                                             if k in ("period", "area") and v})
     try:

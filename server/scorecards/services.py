@@ -85,6 +85,11 @@ def _composite(components: dict, weights: dict) -> float | None:
     return round(sum(w * v for w, v in parts) / total, 1) if total else None
 
 
+def enough_responses(s: dict) -> bool:
+    """Satisfaction enters a score only from MIN_CADRE_N responses, as on the satisfaction page."""
+    return bool(s) and (s.get("responses") or 0) >= satisfaction.MIN_CADRE_N
+
+
 def _sat_index(s: dict) -> float | None:
     if not s or not s.get("responses"):
         return None
@@ -128,7 +133,7 @@ def scorecards(actor, period, *, area_id=None) -> dict:
         }
         handled = card["cases_resolved_on_time"] + card["cases_resolved_late"] + card["cases_overdue"]
         components = {"coverage": card["coverage"], "verified": card["verified_share"],
-                      "satisfaction": _sat_index(s) if s.get("responses") else None,
+                      "satisfaction": _sat_index(s) if enough_responses(s) else None,
                       "cases": round(100.0 * card["cases_resolved_on_time"] / handled, 1) if handled else None}
         card["components"], card["score"] = components, _composite(components, weights)
         cards.append(card)

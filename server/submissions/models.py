@@ -9,6 +9,8 @@ from ..models_base import BigId, Json, UtcDateTime, utcnow
 GEO_STATUSES = ("verified", "far", "low_accuracy", "no_fix", "anchored", "suspect")
 REVIEW_STATES = ("received", "has_issues", "approved", "rejected", "edited")
 SOURCES = ("openrosa", "json", "resident")
+#: geo statuses of visits that look wrong and are worth a manager's look (the dashboard's "flagged")
+FLAGGED_GEO_STATUSES = ("far", "suspect", "low_accuracy", "no_fix")
 
 
 class Submission(db.Model):

@@ -53,6 +53,8 @@ class SubmissionQueryArgsSchema(Schema):
                 metadata={"description": "captured before this datetime, or on or before this date"})
     geo_status = fields.String(validate=validate.OneOf(GEO_STATUSES))
     review_state = fields.String(validate=validate.OneOf(REVIEW_STATES))
+    flagged = fields.Boolean(metadata={"description": "only flagged visits (far, suspect, low accuracy, no location) "
+                                                      "of active households, as the dashboard counts them"})
     current_only = fields.Boolean(load_default=True,
                                   metadata={"description": "hide versions replaced by an edit"})
 

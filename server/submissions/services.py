@@ -15,7 +15,7 @@ from ..households.models import Household
 from ..households.services import scope_filter
 from ..surveys.models import Form, FormVersion
 from . import lifecycle
-from .models import Attachment, Submission
+from .models import FLAGGED_GEO_STATUSES, Attachment, Submission
 
 #: content types a browser may render inline without risk; anything else is sent as a download
 INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp", "image/heic",
@@ -69,7 +69,7 @@ def visible(actor, query):
 
 
 def list_submissions(actor, *, form=None, kind=None, area=None, cadre=None, household=None, from_=None,
-                     to=None, geo_status=None, review_state=None, current_only=True):
+                     to=None, geo_status=None, review_state=None, flagged=None, current_only=True):
     """A select of the submissions the actor may read, filtered, newest first."""
     query = visible(actor, db.select(Submission))
     if form is not None:
@@ -82,6 +82,11 @@ def list_submissions(actor, *, form=None, kind=None, area=None, cadre=None, hous
                           (Submission.review_state, review_state)):
         if value is not None:
             query = query.where(column == value)
+    if flagged:
+        query = query.where(Submission.geo_status.in_(FLAGGED_GEO_STATUSES), Submission.household_id.in_(
+            db.select(Household.id).where(Household.is_active.is_(True))))
+    elif flagged is False:
+        query = query.where(Submission.geo_status.not_in(FLAGGED_GEO_STATUSES))
     if from_ is not None:
         query = query.where(Submission.captured_at >= from_)
     if to is not None:

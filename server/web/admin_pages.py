@@ -3,14 +3,14 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
-from ..areas import services as areas
 from ..auth import services as auth
 from ..auth.schemas import UserCreateSchema
-from ..errors import BadRequest
+from ..errors import BadRequest, Problem
 from ..extensions import db
 from ..surveys import services as surveys
 from . import services
 from .common import bp, manager_page
+from .form_errors import field_errors, problem_text
 
 
 @bp.route("/forms", methods=["GET", "POST"])
@@ -21,7 +21,13 @@ def forms(user):
         upload = request.files.get("file")
         if upload is None or not upload.filename:
             raise BadRequest(_("Choose an XLSForm (.xlsx) file."))
-        version = surveys.upload_xlsform(user, upload.read())
+        try:
+            version = surveys.upload_xlsform(user, upload.read())
+        except Problem as exc:
+            db.session.rollback()
+            return render_template("web/forms.html", user=user, versions=surveys.list_forms(include_closed=True),
+                                   upload_error=problem_text(exc), upload_detail=exc.message,
+                                   filename=upload.filename), exc.http_status
         db.session.commit()
         flash(_("Published %(form)s version %(version)s.", form=version.form.form_id, version=version.version), "ok")
         return redirect(url_for("web.forms"))
@@ -48,16 +54,19 @@ def users(user):
     if request.method == "POST":
         form = {k: v.strip() for k, v in request.form.items() if k != "csrf_token" and v.strip()}
         try:
-            data = UserCreateSchema().load(form)
+            created = auth.create_user_in_scope(user, UserCreateSchema().load(form))
         except ValidationError as exc:
-            errors = exc.messages
+            errors = field_errors(exc.messages)
+        except Problem as exc:  # a username taken, an area outside the manager's
+            db.session.rollback()
+            errors = {exc.details.get("field") or "username": [
+                _("This username is taken.") if exc.http_status == 409 else problem_text(exc)]}
         else:
-            created = auth.create_user_in_scope(user, data)
             db.session.commit()
             flash(_("User %(name)s created.", name=created.username), "ok")
             return redirect(url_for("web.user", user_id=created.id))
     return render_template("web/users.html", user=user, people=auth.list_users(user), errors=errors,
-                           areas=db.session.scalars(areas.list_areas(user)).all()), (422 if errors else 200)
+                           areas=services.filter_choices(user)["areas"]), (422 if errors else 200)
 
 
 @bp.route("/users/<int:user_id>")
@@ -66,7 +75,8 @@ def user(user, user_id):
     """One person and their device tokens."""
     person = services.get_user_in_scope(user, user_id)
     return render_template("web/user.html", user=user, person=person,
-                           devices=services.list_user_devices(user, person))
+                           devices=services.list_user_devices(user, person),
+                           areas=services.filter_choices(user)["areas"])
 
 
 @bp.route("/users/<int:user_id>/devices", methods=["POST"])

@@ -37,7 +37,23 @@ def manager_page(view):
 @bp.record_once
 def _template_helpers(state):
     """Label and time helpers as Jinja globals, so that imported macros see them too."""
-    state.app.jinja_env.globals.update(labels.context(), local_time=local_time, get_locale=get_locale)
+    state.app.jinja_env.globals.update(labels.context(), local_time=local_time, get_locale=get_locale,
+                                       flagged_query=flagged_query)
+
+
+def flagged_query(f, **extra) -> dict:
+    """The visits list's query string for a dashboard's flagged count: the same period, area and cadre."""
+    query = {"kind": "visit", "flagged": "true", "from": f.period.first_day.isoformat(),
+             "to": f.period.last_day.isoformat()}
+    if f.area is not None:
+        query["area"] = f.area.id
+    query.update({k: v for k, v in extra.items() if v is not None})
+    return query
+
+
+def page_language() -> str:
+    """The interface language of this request: zh or en."""
+    return str(get_locale() or "zh").split("_")[0]
 
 
 def local_time(value, fmt="%Y-%m-%d %H:%M") -> str:
@@ -51,5 +67,7 @@ def local_time(value, fmt="%Y-%m-%d %H:%M") -> str:
 @bp.errorhandler(Problem)
 def problem_page(problem: Problem):
     """A service's problem, shown as a page (the API renders the same problems as JSON)."""
+    from .form_errors import problem_text
+    detail = problem.message if problem_text(problem) != problem.message else None
     return render_template("web/error.html", user=g.get("user"), status=problem.http_status,
-                           message=problem.message), problem.http_status
+                           message=problem_text(problem), detail=detail), problem.http_status

@@ -3,6 +3,7 @@ from datetime import datetime
 from types import SimpleNamespace
 
 from flask import render_template, request, url_for
+from flask_babel import get_locale
 from marshmallow import EXCLUDE, ValidationError
 
 from ..areas import services as areas
@@ -50,7 +51,8 @@ def dashboard(user):
 def coverage_map(user):
     """Households on a map, clustered and coloured by their status in the period."""
     f = page_filters(user)
-    return render_template("web/map.html", user=user, f=f, tiles=tile_config(),
+    total = coverage.coverage_report(user, f.period, area_id=f.area.id if f.area else None)["total"]
+    return render_template("web/map.html", user=user, f=f, tiles=tile_config(), total=total,
                            geojson_url=url_for("coverage.CoverageMap", **f.query))
 
 
@@ -87,7 +89,9 @@ def households_page(user, status):
     page.has_prev, page.has_next = page.page > 1, page.page < page.pages
     page.prev_num, page.next_num = page.page - 1, page.page + 1
     query = dict(f.query, **({"status": status} if status else {}), **({"cadre": f.cadre} if f.cadre else {}))
-    downloads = {fmt: export_url(fmt, query) for fmt in ("xlsx", "csv")}
+    named = dict(query, labels=str(get_locale() or "zh"))
+    downloads = {fmt: export_url(fmt, named) for fmt in ("xlsx", "csv")}
+    downloads["codes"] = export_url("xlsx", query)
     return render_template("web/coverage_households.html", user=user, f=f, status=status, page=page,
                            downloads=downloads)
 

@@ -1,17 +1,18 @@
 """Household pages: list, detail with visit history, edit, link to a cadre, import."""
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from ..auth import services as auth
-from ..errors import BadRequest, ImportRejected
+from ..errors import BadRequest, ImportRejected, Problem
 from ..extensions import db
 from ..pagination import web_page_number
 from ..households import importer, services as household_services
 from ..households.models import CATEGORIES
 from ..households.schemas import HouseholdUpdateSchema
-from . import services
+from . import services, tools
 from .common import bp, manager_page
+from .form_errors import field_errors, problem_text
 
 PAGE_SIZE = 50
 EDIT_FIELDS = ("code", "address", "head_name", "phone", "size", "category", "lat", "lon")
@@ -22,9 +23,14 @@ EDIT_FIELDS = ("code", "address", "head_name", "phone", "size", "category", "lat
 def households(user):
     """Households in scope, searchable, a page at a time."""
     q = request.args.get("q", "").strip()[:100] or None
-    page = db.paginate(household_services.list_households(user, q=q), page=web_page_number(request.args.get("page", 1, type=int)),
-                       per_page=PAGE_SIZE, error_out=False)
-    return render_template("web/households.html", user=user, page=page, q=q or "")
+    filters = {"area_id": request.args.get("area", type=int), "cadre_id": request.args.get("cadre", type=int),
+               "category": request.args.get("category") if request.args.get("category") in CATEGORIES else None}
+    filters = {k: v for k, v in filters.items() if v}
+    page = db.paginate(household_services.list_households(user, q=q, **filters),
+                       page=web_page_number(request.args.get("page", 1, type=int)), per_page=PAGE_SIZE, error_out=False)
+    return render_template("web/households.html", user=user, page=page, q=q or "", filters=filters,
+                           categories=CATEGORIES, choices=services.filter_choices(user),
+                           cadre_names=services.current_cadre_names([h.id for h in page.items]))
 
 
 @bp.route("/households/<int:household_id>")
@@ -36,7 +42,7 @@ def household(user, household_id):
 
 def household_page(user, item, errors=None, status=200):
     visits = services.list_household_visits(user, item)
-    return render_template("web/household.html", user=user, household=item,
+    return render_template("web/household.html", user=user, household=item, story=tools.household_story(user, item),
                            assignments=household_services.list_assignments(item), visits=visits,
                            visits_geo=services.visit_points(visits),
                            cadres=auth.list_users(user, "cadre"), categories=CATEGORIES,
@@ -50,9 +56,13 @@ def household_edit(user, household_id):
     item = household_services.get_in_scope(user, household_id)
     try:
         data = HouseholdUpdateSchema().load(edit_form(request.form))
+        household_services.update_household(user, item, data)
     except ValidationError as exc:
-        return household_page(user, item, exc.messages, 422)
-    household_services.update_household(user, item, data)
+        return household_page(user, item, field_errors(exc.messages), 422)
+    except Problem as exc:  # a code taken by another household, lat without lon ...
+        db.session.rollback()
+        item = household_services.get_in_scope(user, household_id)
+        return household_page(user, item, {exc.details.get("field") or "code": [problem_text(exc)]}, exc.http_status)
     db.session.commit()
     flash(_("Household saved."), "ok")
     return redirect(url_for("web.household", household_id=item.id))
@@ -87,20 +97,32 @@ def household_assign(user, household_id):
 @manager_page
 def household_import(user):
     """Upload a CSV or XLSX; every bad row is listed, nothing imported unless skipping them."""
+    page = {"user": user, "columns": importer.COLUMNS, "headings": importer.HEADINGS,
+            "categories": importer.CATEGORY_NAMES}
     if request.method == "GET":
-        return render_template("web/household_import.html", user=user, columns=importer.COLUMNS)
+        return render_template("web/household_import.html", **page)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        raise BadRequest(_("Choose a .csv or .xlsx file."))
+        return render_template("web/household_import.html", **page, problem=_("Choose a .csv or .xlsx file.")), 400
     try:
         result = importer.import_households(user, upload.filename, upload.read(),
                                             skip_errors="skip_errors" in request.form)
     except ImportRejected as exc:
-        return render_template("web/household_import.html", user=user, columns=importer.COLUMNS,
-                               rejected=exc.details.get("errors", []), filename=upload.filename), 400
+        return render_template("web/household_import.html", **page, rejected=exc.details.get("errors", []),
+                               filename=upload.filename), 400
+    except BadRequest as exc:
+        return render_template("web/household_import.html", **page, problem=exc.message,
+                               filename=upload.filename), 400
     db.session.commit()
-    return render_template("web/household_import.html", user=user, columns=importer.COLUMNS,
-                           result=result, filename=upload.filename)
+    return render_template("web/household_import.html", **page, result=result, filename=upload.filename)
+
+
+@bp.route("/households/import/template.xlsx")
+@manager_page
+def household_import_template(user):
+    """The XLSX to fill in, with Chinese headings and the areas in scope."""
+    return Response(importer.template_xlsx(user), headers={"Content-Disposition": "attachment; filename=households-template.xlsx"},
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 def tile_config() -> dict:

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import qrcode
 import qrcode.image.svg
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 
 from ..areas import services as areas
 from ..areas.models import Area
@@ -15,6 +15,7 @@ from ..auth import services as auth
 from ..auth.models import Device, User
 from ..errors import NotFound
 from ..extensions import db
+from ..households import services as households
 from ..models_base import utcnow
 from ..submissions import services as submissions
 from ..submissions.models import Attachment, Submission
@@ -133,3 +134,38 @@ def area_trail(actor, area) -> list:
     ids = [int(i) for i in area.path.strip("/").split("/") if i]
     found = {a.id: a for a in db.session.scalars(db.select(Area).where(Area.id.in_(ids)))}
     return [found[i] for i in ids if i in found and areas.can_see_area(actor, found[i])]
+
+
+def find_household_by_code(actor, code: str):
+    """The household with this code when the actor may see it, else None."""
+    household = households.find_by_code(code[:64])
+    return household if household is not None and households.can_see(actor, household) else None
+
+
+def filter_choices(actor) -> dict:
+    """What the filter drop-downs of the lists offer: cadres and areas in scope, by name."""
+    return {"cadres": auth.list_users(actor, "cadre"),
+            "areas": db.session.scalars(areas.list_areas(actor)).all()}
+
+
+#: the visit filters that the submissions download also applies
+EXPORT_FILTERS = ("from", "to", "area", "cadre", "household", "geo_status", "review_state", "flagged")
+
+
+def export_query(query: dict) -> dict:
+    """The query string of the download matching a filtered list of submissions (form first)."""
+    kind = query.get("kind")
+    out = {"form": query.get("form") or (kind if kind in ("visit", "satisfaction") else "visit")}
+    out.update({k: v for k, v in query.items() if k in EXPORT_FILTERS})
+    out["labels"] = str(get_locale() or "zh")
+    return out
+
+
+def current_cadre_names(household_ids: list[int]) -> dict[int, str]:
+    """household id -> the display name of the cadre linked now (one query per page)."""
+    from ..households.models import Assignment
+    if not household_ids:
+        return {}
+    return dict(db.session.execute(
+        db.select(Assignment.household_id, User.display_name).join(User, User.id == Assignment.cadre_id)
+        .where(Assignment.household_id.in_(household_ids), Assignment.valid_to.is_(None))).all())

@@ -59,8 +59,11 @@ def test_manager_reads_the_chart_and_ranking_then_prints_a_qr_sheet(browser, liv
 
     page.click("#print-sheet")
     assert "12 户在册" in page.inner_text("#issue")
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.click("#issue button[type=submit]")
     page.wait_for_selector(".grid .card")
+    assert asked and "作废" in asked[0]  # printing again is confirmed first
     cards = page.locator(".grid .card")
     assert cards.count() == 12 - 9  # households whose resident link was used get no new code
     assert page.locator(".grid .card svg").count() == cards.count()

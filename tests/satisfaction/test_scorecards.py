@@ -67,8 +67,23 @@ def test_composite_score_uses_the_admins_weights(worked, client, token_for, worl
     client.put("/api/v1/scorecards/weights", headers=token_for(world.admin),
                json={"coverage": 0, "satisfaction": 1})
     cards = {c["cadre"]["id"]: c for c in _get(client, token_for(v.manager), url).json["rows"]}
-    # A: 2 satisfied, 1 basic, 1 unsatisfied -> (200 + 60) / 4
-    assert cards[v.a.id]["components"]["satisfaction"] == 65.0 and cards[v.a.id]["score"] == 65.0
+    # A: 4 answers, fewer than 5: satisfaction stays out of the score, as on the satisfaction page
+    assert cards[v.a.id]["satisfaction"]["responses"] == 4
+    assert cards[v.a.id]["components"]["satisfaction"] is None and cards[v.a.id]["score"] is None
+    # B: 6 answers, 3 satisfied, 2 basic, 1 unsatisfied -> (300 + 120) / 6
+    assert cards[v.b.id]["components"]["satisfaction"] == 70.0 and cards[v.b.id]["score"] == 70.0
+
+
+def test_one_answer_does_not_move_a_cadre_with_few_answers(worked, client, token_for, world):
+    """Satisfaction enters the composite only at n >= 5: with 4 answers A's score is coverage and cases alone."""
+    v = worked
+    url = f"/api/v1/scorecards?period={v.period}&area={v.area.id}"
+    before = {c["cadre"]["id"]: c["score"] for c in _get(client, token_for(v.manager), url).json["rows"]}
+    assert client.post(f"/s/{v.tokens['MY-005']}", data={"overall": "unsatisfied", "attitude": "1", "help": "1",
+                                                         "frequency": "1"}).status_code == 201
+    cards = {c["cadre"]["id"]: c for c in _get(client, token_for(v.manager), url).json["rows"]}
+    assert cards[v.a.id]["satisfaction"]["responses"] == 5 and cards[v.a.id]["components"]["satisfaction"] == 52.0
+    assert before[v.a.id] != cards[v.a.id]["score"]  # the fifth answer brings satisfaction in
 
 
 def test_only_admins_set_weights(client, world, token_for):

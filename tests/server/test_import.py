@@ -47,10 +47,10 @@ def count(db, like="IMP-%"):
 
 
 BAD = {
-    "missing code": ({"code": ""}, "code", "missing code"),
-    "duplicate code": ({"code": "IMP-00001"}, "code", "duplicate code"),
-    "unknown area": ({"area_code": "NH-XX-99"}, "area_code", "unknown area"),
-    "latitude out of range": ({"lat": "91"}, "lat", "latitude"),
+    "missing code": ({"code": ""}, "code", "缺少户编号"),
+    "duplicate code": ({"code": "IMP-00001"}, "code", "重复"),
+    "unknown area": ({"area_code": "NH-XX-99"}, "area_code", "未知区域 NH-XX-99"),
+    "latitude out of range": ({"lat": "91"}, "lat", "纬度 91"),
 }
 
 
@@ -64,7 +64,7 @@ def test_thousand_rows_with_three_bad_are_refused(client, world, token_for, db, 
     response = upload(client, token_for(world.manager), to_csv(rows))
     assert response.status_code == 400
     body = response.json
-    assert body["problem"] == "import.rows_invalid" and "3 rows" in body["message"]
+    assert body["problem"] == "import.rows_invalid" and "3 行" in body["message"]
     errors = body["details"]["errors"]
     assert [(e["row"], e["field"]) for e in errors] == [(p + 2, BAD[k][1]) for p, k in zip(positions, kinds)]
     for error, kind in zip(errors, kinds):
@@ -252,7 +252,7 @@ def test_cli_import_refuses_bad_rows_unless_skipping(app, world, db, tmp_path):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["households", "import", str(path)])
     assert result.exit_code != 0
-    assert "row 6" in result.output and "unknown area" in result.output
+    assert "row 6" in result.output and "Unknown area" in result.output
     db.session.expire_all()
     assert count(db) == 0
     result = runner.invoke(args=["households", "import", "--skip-errors", str(path)])

@@ -20,7 +20,8 @@ def csrf_of(page: str) -> str:
 #: each page and something it must show for the township manager of `world`
 EXPECTED = {"/dashboard": "清潭村", "/map": "/api/v1/coverage/map.geojson", "/unvisited": "SZ01-002",
             "/overdue": "SZ02-001", "/coverage/households": "SZ01-001", "/submissions": "SZ01-001",
-            "/households": "SZ02-002", "/households/import": "area_code", "/forms": "satisfaction", "/users": "cadre02"}
+            "/households": "SZ02-002", "/households/import": "区域编码", "/forms": "satisfaction", "/users": "cadre02",
+            "/exports": "/api/v1/exports/coverage.xlsx", "/audit": "household.link", "/households/new": "南岭村"}
 PAGES = list(EXPECTED)
 
 
@@ -161,7 +162,7 @@ def test_import_lists_every_bad_row_and_imports_nothing(client, world, login):
                            content_type="multipart/form-data")
     assert response.status_code == 400
     body = response.get_data(as_text=True)
-    rows = re.findall(r'<tr><td class="num">(\d+)</td><td><code>(\w+)</code>', body)
+    rows = re.findall(r'<tr><td class="num">(\d+)</td><td data-field="(\w+)">', body)
     assert ("3", "area_code") in rows and ("4", "category") in rows and ("4", "lat") in rows
     assert 'class="empty"' in client.get("/households?q=NEW-").get_data(as_text=True)
 

@@ -58,6 +58,12 @@
     clusters.addLayers(markers)
     if (bounds.length) map.fitBounds(bounds, { padding: [30, 30], maxZoom: 17 })
     if (count) count.textContent = String(markers.length)
+    var shown = { visited: 0, unvisited: 0, overdue: 0, flagged: 0 }
+    markers.forEach(function (m) { shown[m.options.status] = (shown[m.options.status] || 0) + 1 })
+    ORDER.forEach(function (s) {
+      var cell = document.querySelector('[data-map-count="' + s + '"]')
+      if (cell) cell.textContent = String(shown[s] || 0)
+    })
     element.dataset.loaded = String(markers.length)
   }
 
