@@ -7,7 +7,8 @@ from ..auth.services import current_actor
 from ..errors import BadRequest
 from ..extensions import db
 from . import services
-from .schemas import FormDetailSchema, FormSchema, FormStateSchema, FormUploadArgsSchema
+from .schemas import (FormDetailSchema, FormSchema, FormStateSchema, FormUploadArgsSchema, FormUploadResultSchema,
+                      FormVersionSchema)
 
 blp = Blueprint("forms", __name__, url_prefix="/api/v1/forms", description="Forms (XLSForm -> XForm)")
 
@@ -21,13 +22,15 @@ class Forms(MethodView):
         return services.list_forms()
 
     @blp.arguments(FormUploadArgsSchema, location="query")
-    @blp.response(201, FormSchema)
+    @blp.response(201, FormUploadResultSchema)
     def post(self, args):
-        """Upload an XLSForm (.xlsx, multipart field `file`): a new form or a new version."""
+        """Upload an XLSForm (.xlsx or .xls, multipart field `file`) with its media files (fields `media`):
+        a new form or a new version. The result lists pyxform's warnings and media still missing."""
         upload = request.files.get("file")
         if upload is None:
             raise BadRequest("Send the XLSForm as multipart field 'file'.", field="file")
-        version = services.upload_xlsform(current_actor(), upload.read(), args.get("kind"))
+        version = services.upload_xlsform(current_actor(), upload.read(), args.get("kind"), upload.filename,
+                                          _media_parts())
         db.session.commit()
         return version
 
@@ -56,3 +59,31 @@ def form_xml(form_id):
     current_actor()
     version = services.current_version(form_id)
     return Response(version.xml, content_type="text/xml; charset=utf-8")
+
+
+@blp.route("/<form_id>/versions")
+class FormVersions(MethodView):
+    @blp.response(200, FormVersionSchema(many=True))
+    def get(self, form_id):
+        """The form's version history, newest first."""
+        current_actor()
+        return services.list_versions(form_id)
+
+
+@blp.route("/<form_id>/media")
+class FormMediaFiles(MethodView):
+    @blp.response(201, FormSchema)
+    def post(self, form_id):
+        """Add or replace media files (multipart fields `media`) of the current version; the manifest serves them."""
+        files = _media_parts()
+        if not files:
+            raise BadRequest("Send the files as multipart fields 'media'.", field="media")
+        version = services.current_version(form_id)
+        services.upload_media(current_actor(), version, files)
+        db.session.commit()
+        return version
+
+
+def _media_parts() -> list:
+    """(name, bytes, content type) of each uploaded media file."""
+    return [(f.filename or "", f.read(), f.mimetype) for f in request.files.getlist("media")]

@@ -2,6 +2,9 @@
 from flask import url_for
 from marshmallow import Schema, fields, validate
 
+from forms.xform import form_info
+
+from .media import missing_media
 from .models import KINDS
 
 
@@ -14,6 +17,28 @@ class FormSchema(Schema):
     hash = fields.Function(lambda v: f"md5:{v.md5}")
     xform_url = fields.Function(
         lambda v: url_for("forms.form_xml", form_id=v.form.form_id, _external=True))
+    created_at = fields.DateTime()
+    encrypted = fields.Function(lambda v: "base64RsaPublicKey" in (v.xml or ""))
+    media = fields.Function(lambda v: [{"name": m.name, "hash": f"md5:{m.md5}", "size": m.size,
+                                        "content_type": m.content_type} for m in v.media_files])
+    missing_media = fields.Method("get_missing_media")
+
+    def get_missing_media(self, version):
+        """Files the XForm names that are not uploaded yet (the phone would fail on them)."""
+        return missing_media(version, form_info(version.xml)["media"])
+
+
+class FormUploadResultSchema(FormSchema):
+    #: pyxform's warnings and what the server changed (made version or id, removed submission_url)
+    warnings = fields.Function(lambda v: getattr(v, "warnings", []))
+
+
+class FormVersionSchema(Schema):
+    version = fields.String()
+    title = fields.String()
+    state = fields.String()
+    current = fields.Boolean(attribute="is_current")
+    hash = fields.Function(lambda v: f"md5:{v.md5}")
     created_at = fields.DateTime()
 
 
