@@ -6,9 +6,9 @@ from flask_smorest import Blueprint
 from ..auth.services import current_actor
 from ..errors import BadRequest
 from ..extensions import db
-from . import services
-from .schemas import (FormDetailSchema, FormSchema, FormStateSchema, FormUploadArgsSchema, FormUploadResultSchema,
-                      FormVersionSchema)
+from . import decrypt, services
+from .schemas import (DecryptArgsSchema, DecryptedSubmissionSchema, FormDetailSchema, FormSchema,
+                      FormStateSchema, FormUploadArgsSchema, FormUploadResultSchema, FormVersionSchema)
 
 blp = Blueprint("forms", __name__, url_prefix="/api/v1/forms", description="Forms (XLSForm -> XForm)")
 
@@ -82,6 +82,16 @@ class FormMediaFiles(MethodView):
         services.upload_media(current_actor(), version, files)
         db.session.commit()
         return version
+
+
+@blp.route("/<form_id>/decrypted")
+class DecryptedSubmissions(MethodView):
+    @blp.arguments(DecryptArgsSchema)
+    @blp.response(200, DecryptedSubmissionSchema(many=True))
+    def post(self, data, form_id):
+        """Decrypt an encrypted form's submissions with your private key (PEM; used for this request only,
+        never stored). Without a key, the submissions list shows them sealed."""
+        return decrypt.decrypt_submissions(current_actor(), form_id, data["private_key"], data.get("password"))
 
 
 def _media_parts() -> list:

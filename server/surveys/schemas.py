@@ -67,3 +67,19 @@ class FormUploadArgsSchema(Schema):
 
 class FormStateSchema(Schema):
     state = fields.String(required=True, validate=validate.OneOf(("published", "closed")))
+
+
+class DecryptArgsSchema(Schema):
+    private_key = fields.String(required=True, validate=validate.Length(min=1, max=20000),
+                                metadata={"description": "PEM RSA private key (never stored)"})
+    password = fields.String(load_default=None, metadata={"description": "the PEM's password, if any"})
+
+
+class DecryptedSubmissionSchema(Schema):
+    submission_id = fields.Integer()
+    instance_id = fields.String()
+    received_at = fields.String()
+    answers = fields.Dict(allow_none=True)
+    xml = fields.String(allow_none=True)
+    attachments = fields.List(fields.Dict())
+    error = fields.String(allow_none=True)
