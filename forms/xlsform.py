@@ -28,6 +28,15 @@ MAX_ROWS = 50_000
 XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
+class Note(str):
+    """A conversion warning the server added (English text), with a code and values to translate it by."""
+
+    def __new__(cls, text: str, code: str, **params):
+        note = super().__new__(cls, text)
+        note.code, note.params = code, params
+        return note
+
+
 @dataclass(frozen=True)
 class ConvertedForm:
     """An XLSForm converted to an XForm, with what the server stores about it."""
@@ -257,7 +266,8 @@ def _settings(sheets: dict, filename: str | None, now, notes: list) -> tuple[str
             raise XLSFormError("Give a form_id in the settings sheet (or upload the file with a name).")
         form_id = stem
         row["form_id"] = form_id
-        notes.append(f"No form_id in the settings sheet: the file name gives {form_id!r}.")
+        notes.append(Note(f"No form_id in the settings sheet: the file name gives {form_id!r}.", "form_id_made",
+                          form_id=form_id))
     if not FORM_ID_RE.match(form_id):
         raise XLSFormError(f"The form_id {form_id!r} cannot be used: at most 64 characters, "
                            "without '/', '\\' or control characters.")
@@ -265,13 +275,15 @@ def _settings(sheets: dict, filename: str | None, now, notes: list) -> tuple[str
     if not version:
         version = (now or datetime.datetime.now(datetime.timezone.utc)).strftime("%Y%m%d%H%M%S")
         row["version"] = version
-        notes.append(f"No version in the settings sheet: {version} was made from the upload time.")
+        notes.append(Note(f"No version in the settings sheet: {version} was made from the upload time.",
+                          "version_made", version=version))
     if not VERSION_RE.match(version):
         raise XLSFormError(f"The version {version!r} cannot be used: at most 64 characters, "
                            "without control characters.")
     for key in ("submission_url",):
         if keys.get(key) and row.get(keys[key]):
-            notes.append(f"The settings sheet's submission_url ({row[keys[key]]}) was removed: "
-                         "submissions to this form come to this server.")
+            notes.append(Note(f"The settings sheet's submission_url ({row[keys[key]]}) was removed: "
+                              "submissions to this form come to this server.", "submission_url_removed",
+                              url=row[keys[key]]))
             del row[keys[key]]
     return form_id, version

@@ -20,12 +20,27 @@ def forms(user):
     if request.method == "POST":
         upload = request.files.get("file")
         if upload is None or not upload.filename:
-            raise BadRequest(_("Choose an XLSForm (.xlsx) file."))
-        version = surveys.upload_xlsform(user, upload.read())
+            raise BadRequest(_("Choose an XLSForm (.xlsx or .xls) file."))
+        media = [(f.filename, f.read(), f.mimetype) for f in request.files.getlist("media") if f.filename]
+        version = surveys.upload_xlsform(user, upload.read(), filename=upload.filename, files=media)
         db.session.commit()
         flash(_("Published %(form)s version %(version)s.", form=version.form.form_id, version=version.version), "ok")
+        for warning in version.warnings:
+            flash(_conversion_note(warning), "warn")
         return redirect(url_for("web.forms"))
     return render_template("web/forms.html", user=user, versions=surveys.list_forms(include_closed=True))
+
+
+def _conversion_note(warning) -> str:
+    """A note the server added, in the interface language; pyxform's own warnings as pyxform words them."""
+    code, params = getattr(warning, "code", None), getattr(warning, "params", {})
+    if code == "form_id_made":
+        return _("No form_id in the settings sheet: the file name gives %(form_id)s.", **params)
+    if code == "version_made":
+        return _("No version in the settings sheet: %(version)s was made from the upload time.", **params)
+    if code == "submission_url_removed":
+        return _("The submission_url %(url)s was removed: submissions to this form come to this server.", **params)
+    return _("Conversion note: %(text)s", text=warning)
 
 
 @bp.route("/forms/<form_id>/state", methods=["POST"])

@@ -201,7 +201,7 @@ def test_missing_media_is_reported_with_the_upload(world, client, token_for):
     response = client.post("/api/v1/forms", headers=token_for(world.admin), data=data,
                            content_type="multipart/form-data")
     assert response.status_code == 201
-    assert response.json["missing_media"] == ["stalls.geojson", "logo.png", "region.mp3"]
+    assert response.json["missing_media"] == ["stalls.geojson", "logo.png", "region.wav"]
 
 
 def test_new_version_keeps_the_media_of_the_previous_one(world, client, token_for):

@@ -6,7 +6,9 @@ answers a Collect-style client fills in (with the attachment files it sends). Ru
 ODK Collect or pyxform by hand; the tests build them the same way.
 """
 import io
+import struct
 import sys
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +16,22 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF" + bytes(range(256)) * 2 + b"\xff\xd9"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def png(width: int = 8, height: int = 8) -> bytes:
+    """A real (red) PNG image, so a browser can show it."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = b"".join(b"\x00" + b"\xcc\x22\x22" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def wav(samples: int = 800) -> bytes:
+    """A real (silent) 8 kHz mono WAV sound."""
+    data = b"\x80" * samples
+    return (b"RIFF" + struct.pack("<I", 36 + len(data)) + b"WAVEfmt " + struct.pack("<IHHIIHH", 16, 1, 1, 8000, 8000, 1, 8)
+            + b"data" + struct.pack("<I", len(data)) + data)
 
 
 def photo(label: str) -> bytes:
@@ -110,7 +127,7 @@ def market() -> CorpusForm:
         {"type": "calculate", "name": "price", "calculation": "pulldata('fruits', 'price', 'name', ${fruit})"},
         {"type": "note", "name": "price_note", "label": "Price: ${price}", "media::image": "logo.png"},
         {"type": "select_one_from_file stalls.geojson", "name": "stall", "label": "Stall"},
-        {"type": "select_one region", "name": "region", "label": "Region", "media::audio": "region.mp3"},
+        {"type": "select_one region", "name": "region", "label": "Region", "media::audio": "region.wav"},
         {"type": "select_one district", "name": "district", "label": "District",
          "choice_filter": "region=${region}"},
         {"type": "audio", "name": "interview", "label": "Interview"},
@@ -125,7 +142,7 @@ def market() -> CorpusForm:
     fruits = "name,label,price\napple,Apple,3\npear,Pear,4\n".encode()
     stalls = (b'{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point",'
               b'"coordinates":[121.43,29.29]},"properties":{"id":"s1","title":"Stall 1"}}]}')
-    media = {"fruits.csv": fruits, "stalls.geojson": stalls, "logo.png": PNG, "region.mp3": b"ID3" + b"\x00" * 32}
+    media = {"fruits.csv": fruits, "stalls.geojson": stalls, "logo.png": png(), "region.wav": wav()}
     answers = {"fruit": "pear", "price": "4", "stall": "s1", "region": "south", "district": "s1",
                "interview": "talk.m4a"}
     return CorpusForm("market.xlsx", {"survey": survey, "choices": choices, "settings": settings}, media=media,
