@@ -179,9 +179,11 @@ def http_error_as_xml(exc: HTTPException):
 
 def register(app):
     """OpenRosa (plain blueprint), JSON sync and quarantine (flask-smorest); all token-authenticated."""
+    from . import draft_routes
     from .api_routes import blp as sync_blp, quarantine_blp
     csrf.exempt(bp)
     app.register_blueprint(bp)
+    draft_routes.register(app)
     for blp in (sync_blp, quarantine_blp):
         api.register_blueprint(blp)
         csrf.exempt(blp)

@@ -15,7 +15,7 @@ from server.households.models import Assignment, Household
 from server.households.services import linked_household_ids, policy_days, scope_filter
 from server.models_base import utcnow
 from server.submissions.models import Attachment, Submission
-from server.surveys import media as form_media
+from server.surveys import drafts, media as form_media
 from server.surveys.models import Form, FormVersion
 
 from server.submissions import ingest, storage
@@ -41,7 +41,9 @@ def list_fillable_forms(actor) -> list[FormVersion]:
     kinds = fillable_kinds(actor)
     if kinds is not None:
         query = query.where(Form.kind.in_(kinds))
-    return db.session.scalars(query).all()
+    versions = db.session.scalars(query).all()
+    areas = drafts.audience_areas([v.form for v in versions])
+    return [v for v in versions if drafts.in_audience(actor, v.form, areas)]
 
 
 def get_fillable_form(actor, form_id: str) -> FormVersion:

@@ -19,6 +19,10 @@ class Form(db.Model):
     title: Mapped[str] = mapped_column(String(200), default="")
     state: Mapped[str] = mapped_column(String(16), default="published")
     created_at = mapped_column(UtcDateTime, default=utcnow, nullable=False)
+    #: who gets the form on their devices: roles (None: every role that fills its kind) ...
+    audience_roles: Mapped[list | None] = mapped_column(Json)
+    #: ... and areas (None: everywhere; else users whose area lies in one of these subtrees)
+    audience_area_ids: Mapped[list | None] = mapped_column(Json)
 
     versions = relationship("FormVersion", back_populates="form", order_by="FormVersion.id")
 
@@ -39,6 +43,8 @@ class FormVersion(db.Model):
     is_current: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at = mapped_column(UtcDateTime, default=utcnow, nullable=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: a draft's test link (/draft/<token>/openrosa) until it is published
+    draft_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     form = relationship("Form", back_populates="versions")
     media_files = relationship("FormMedia", back_populates="form_version", order_by="FormMedia.name")

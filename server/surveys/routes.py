@@ -3,12 +3,12 @@ from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..auth.services import current_actor
+from ..auth.services import current_actor, require_role
 from ..errors import BadRequest
 from ..extensions import db
-from . import decrypt, services
-from .schemas import (DecryptArgsSchema, DecryptedSubmissionSchema, FormDetailSchema, FormSchema,
-                      FormStateSchema, FormUploadArgsSchema, FormUploadResultSchema, FormVersionSchema)
+from . import decrypt, drafts, services
+from .schemas import (AudienceSchema, DecryptArgsSchema, DecryptedSubmissionSchema, DraftSchema, FormDetailSchema,
+                      FormSchema, FormStateSchema, FormUploadArgsSchema, FormUploadResultSchema, FormVersionSchema)
 
 blp = Blueprint("forms", __name__, url_prefix="/api/v1/forms", description="Forms (XLSForm -> XForm)")
 
@@ -29,8 +29,8 @@ class Forms(MethodView):
         upload = request.files.get("file")
         if upload is None:
             raise BadRequest("Send the XLSForm as multipart field 'file'.", field="file")
-        version = services.upload_xlsform(current_actor(), upload.read(), args.get("kind"), upload.filename,
-                                          _media_parts())
+        upload_as = drafts.upload_draft if args.get("draft") else services.upload_xlsform
+        version = upload_as(current_actor(), upload.read(), args.get("kind"), upload.filename, _media_parts())
         db.session.commit()
         return version
 
@@ -92,6 +92,36 @@ class DecryptedSubmissions(MethodView):
         """Decrypt an encrypted form's submissions with your private key (PEM; used for this request only,
         never stored). Without a key, the submissions list shows them sealed."""
         return decrypt.decrypt_submissions(current_actor(), form_id, data["private_key"], data.get("password"))
+
+
+@blp.route("/<form_id>/draft")
+class FormDraft(MethodView):
+    @blp.response(200, DraftSchema)
+    def get(self, form_id):
+        """The form's draft with its test link and ODK Collect QR payload (upload with ?draft=true)."""
+        require_role(current_actor(), "admin", "manager")
+        return drafts.get_draft(form_id)
+
+
+@blp.route("/<form_id>/draft/publish")
+class FormDraftPublish(MethodView):
+    @blp.response(200, FormSchema)
+    def post(self, form_id):
+        """Publish the draft: it becomes the version devices get; the test link stops working."""
+        version = drafts.publish_draft(current_actor(), form_id)
+        db.session.commit()
+        return version
+
+
+@blp.route("/<form_id>/audience")
+class FormAudience(MethodView):
+    @blp.arguments(AudienceSchema)
+    @blp.response(200, AudienceSchema)
+    def put(self, data, form_id):
+        """Who gets the form on their devices: roles and areas (null: no limit)."""
+        form = drafts.set_audience(current_actor(), services.get_form(form_id), data["roles"], data["area_ids"])
+        db.session.commit()
+        return {"roles": form.audience_roles, "area_ids": form.audience_area_ids}
 
 
 def _media_parts() -> list:

@@ -1,4 +1,8 @@
 """Shapes of forms on the API."""
+import base64
+import json
+import zlib
+
 from flask import url_for
 from marshmallow import Schema, fields, validate
 
@@ -29,6 +33,7 @@ class FormSchema(Schema):
 
 
 class FormUploadResultSchema(FormSchema):
+    state = fields.String()
     #: pyxform's warnings and what the server changed (made version or id, removed submission_url)
     warnings = fields.Function(lambda v: getattr(v, "warnings", []))
 
@@ -63,6 +68,33 @@ class FormDetailSchema(FormSchema):
 
 class FormUploadArgsSchema(Schema):
     kind = fields.String(validate=validate.OneOf(KINDS))
+    draft = fields.Boolean(load_default=False,
+                           metadata={"description": "store as the form's draft, tested by its own link before publishing"})
+
+
+class DraftSchema(FormUploadResultSchema):
+    state = fields.String()
+    #: the OpenRosa server URL to give ODK Collect (or Enketo) for testing the draft
+    test_url = fields.Function(lambda v: url_for("draft_openrosa.form_list", token=v.draft_token, _external=True)
+                               .rsplit("/formList", 1)[0] if v.draft_token else None)
+    #: ODK Collect's QR settings payload for the test link (base64 of zlib-deflated JSON)
+    test_qr_payload = fields.Function(lambda v: collect_settings(
+        url_for("draft_openrosa.form_list", token=v.draft_token, _external=True).rsplit("/formList", 1)[0],
+        f"草稿 {v.title}") if v.draft_token else None)
+
+
+class AudienceSchema(Schema):
+    roles = fields.List(fields.String(), allow_none=True, load_default=None,
+                        metadata={"description": "roles that get the form; null: every role that fills its kind"})
+    area_ids = fields.List(fields.Integer(), allow_none=True, load_default=None,
+                           metadata={"description": "areas (with their subtrees) whose users get it; null: all"})
+
+
+def collect_settings(server_url: str, name: str) -> str:
+    """ODK Collect's QR settings payload: base64 of zlib-deflated JSON."""
+    settings = {"general": {"server_url": server_url, "form_update_mode": "match_exactly"}, "admin": {},
+                "project": {"name": name, "color": "#1565c0", "icon": "测"}}
+    return base64.b64encode(zlib.compress(json.dumps(settings, ensure_ascii=False).encode())).decode()
 
 
 class FormStateSchema(Schema):
