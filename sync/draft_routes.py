@@ -6,7 +6,7 @@ submission endpoint refuses them (403), so a device keeps what it filled instead
 from flask import Blueprint, url_for
 
 from server.errors import Forbidden, NotFound, Problem
-from server.extensions import csrf, db
+from server.extensions import csrf
 from server.surveys import drafts
 
 from . import openrosa, services
@@ -42,14 +42,14 @@ def manifest(token, form_id):
     draft = _draft(token, form_id)
     files = [{**f, "download_url": url_for(".media", token=token, form_id=form_id, filename=f["filename"],
                                            _external=True)}
-             for f in services.manifest_files(_tester(draft), draft)]
+             for f in services.manifest_files(drafts.tester_of(draft), draft)]
     return openrosa.xml_response(openrosa.manifest(files))
 
 
 @bp.get("/forms/<form_id>/media/<filename>", endpoint="media")
 def media(token, form_id, filename):
     draft = _draft(token, form_id)
-    data, content_type, md5 = services.media_file(_tester(draft), draft, filename)
+    data, content_type, md5 = services.media_file(drafts.tester_of(draft), draft, filename)
     return openrosa.xml_response(data, content_type=content_type, headers={"ETag": f'"{md5}"'})
 
 
@@ -62,15 +62,6 @@ def submission(token):
 @bp.errorhandler(Problem)
 def problem_as_xml(problem: Problem):
     return openrosa.error(problem.message, problem.http_status)
-
-
-def _tester(draft):
-    """Whose households.csv a draft's test link shows: the uploader's."""
-    from server.auth.models import User
-    user = db.session.get(User, draft.created_by_id) if draft.created_by_id else None
-    if user is None:
-        raise NotFound("This draft has no uploader to test it as.")
-    return user
 
 
 def register(app):

@@ -4,7 +4,7 @@ import base64
 from forms import encryption
 from forms.answers import parse_instance
 from forms.errors import FormError
-from sync import storage
+from ..submissions import storage
 
 from ..auth.services import require_role
 from ..errors import BadRequest

@@ -2,6 +2,7 @@
 import secrets
 
 from ..areas.models import Area
+from ..auth.models import User
 from ..audit import services as audit
 from ..auth.services import require_role
 from ..errors import BadRequest, Conflict, NotFound, TokenInvalid
@@ -55,6 +56,14 @@ def draft_for_token(token: str) -> FormVersion:
     if draft is None:
         raise TokenInvalid("This test link is no longer valid (the draft was published or replaced).")
     return draft
+
+
+def tester_of(draft: FormVersion):
+    """Whose households.csv a draft's test link shows: the uploader's."""
+    user = db.session.get(User, draft.created_by_id) if draft.created_by_id else None
+    if user is None:
+        raise NotFound("This draft has no uploader to test it as.")
+    return user
 
 
 def publish_draft(actor, form_id: str) -> FormVersion:

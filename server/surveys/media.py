@@ -2,7 +2,7 @@
 import hashlib
 import mimetypes
 
-from sync import storage
+from ..submissions import storage
 
 from ..errors import BadRequest, NotFound, TooLarge
 from ..extensions import db
