@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.decrepit.ciphers.modes import CFB  # Collect's AES/CFB: kept for compatibility
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
 from lxml import etree
 
 from forms.errors import FormError
@@ -117,7 +118,7 @@ def decrypt_submission(private_key, manifest: Manifest, files: dict) -> tuple[by
         raise DecryptionError(f"Encrypted files not received: {', '.join(missing)}.")
     plain = {}
     for name, iv in zip(names, ivs(manifest.instance_id, aes_key, len(names))):
-        decryptor = Cipher(algorithms.AES(aes_key), modes.CFB(iv)).decryptor()
+        decryptor = Cipher(algorithms.AES(aes_key), CFB(iv)).decryptor()
         plain[name] = _unpad(decryptor.update(files[name]) + decryptor.finalize(), name)
     xml = plain.pop(manifest.xml_file)
     media = {_plain_name(n): data for n, data in plain.items()}

@@ -11,7 +11,8 @@ import os
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.decrepit.ciphers.modes import CFB  # Collect's AES/CFB: kept for compatibility
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
 
 OAEP = padding.OAEP(mgf=padding.MGF1(algorithm=hashes.SHA1()), algorithm=hashes.SHA256(), label=None)
 
@@ -41,7 +42,7 @@ def encrypt_submission(public_key_b64: str, form_id: str, version: str | None, i
         seed[counter % 16] = (seed[counter % 16] + 1) & 0xFF
         counter += 1
         pad = 16 - len(data) % 16
-        encryptor = Cipher(algorithms.AES(key), modes.CFB(bytes(seed))).encryptor()
+        encryptor = Cipher(algorithms.AES(key), CFB(bytes(seed))).encryptor()
         return encryptor.update(data + bytes([pad]) * pad) + encryptor.finalize()
 
     lines = [form_id] + ([version] if version else []) + [wrapped, instance_id]
