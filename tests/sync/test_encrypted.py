@@ -63,6 +63,9 @@ def test_encrypted_submission_round_trips_with_the_private_key(world, client, to
     for name, content in files.items():  # stored whole: the very bytes the device sent
         assert client.get(stored[name]["download_url"], headers=admin).data == content
     assert "只给管理员" not in str(detail)
+    export = client.get("/api/v1/exports/submissions.csv", headers=admin, query_string={"form": "sealed"})
+    assert export.status_code == 200 and instance_id in export.get_data(as_text=True)  # listed without a key
+    assert "只给管理员" not in export.get_data(as_text=True)
 
     opened = client.post("/api/v1/forms/sealed/decrypted", headers=admin, json={"private_key": keys[1]})
     assert opened.status_code == 200, opened.json
