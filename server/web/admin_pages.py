@@ -8,7 +8,7 @@ from ..auth import services as auth
 from ..auth.schemas import UserCreateSchema
 from ..errors import BadRequest
 from ..extensions import db
-from ..surveys import services as surveys
+from ..surveys import drafts, services as surveys
 from . import services
 from .common import bp, manager_page
 
@@ -22,12 +22,19 @@ def forms(user):
         if upload is None or not upload.filename:
             raise BadRequest(_("Choose an XLSForm (.xlsx or .xls) file."))
         media = [(f.filename, f.read(), f.mimetype) for f in request.files.getlist("media") if f.filename]
-        version = surveys.upload_xlsform(user, upload.read(), filename=upload.filename, files=media)
+        as_draft = bool(request.form.get("draft"))
+        upload_as = drafts.upload_draft if as_draft else surveys.upload_xlsform
+        version = upload_as(user, upload.read(), filename=upload.filename, files=media)
         db.session.commit()
-        flash(_("Published %(form)s version %(version)s.", form=version.form.form_id, version=version.version), "ok")
+        if as_draft:
+            flash(_("Draft %(form)s version %(version)s stored: test it, then publish.",
+                    form=version.form.form_id, version=version.version), "ok")
+        else:
+            flash(_("Published %(form)s version %(version)s.", form=version.form.form_id, version=version.version),
+                  "ok")
         for warning in version.warnings:
             flash(_conversion_note(warning), "warn")
-        return redirect(url_for("web.forms"))
+        return redirect(url_for("web.form_page", form_id=version.form.form_id) if as_draft else url_for("web.forms"))
     return render_template("web/forms.html", user=user, versions=surveys.list_forms(include_closed=True))
 
 
