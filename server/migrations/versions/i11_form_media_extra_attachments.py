@@ -2,7 +2,7 @@
 draft test links and form audiences
 
 Revision ID: i11
-Revises: i16
+Revises: i10
 """
 import sqlalchemy as sa
 from alembic import op
@@ -10,7 +10,7 @@ from alembic import op
 from server.models_base import Json, UtcDateTime
 
 revision = 'i11'
-down_revision = 'i16'
+down_revision = 'i10'
 branch_labels = None
 depends_on = None
 
