@@ -1,6 +1,7 @@
 """Form media in the field app: a form's own CSV list (select_one_from_file), pulldata from it and a label
 image work on the phone, from what the manifest serves, and the submission reaches the server."""
 import io
+import re
 import sys
 from pathlib import Path
 
@@ -51,7 +52,7 @@ def test_csv_list_pulldata_and_label_image_work_in_the_field_app(world, live_ser
     assert district.get_by_text("N one", exact=True).count() == 0  # choice_filter region=${region}
     district.get_by_text("S one", exact=True).click()
     page.screenshot(path=str(artifacts / "fieldapp-form-media.png"), full_page=True)
-    page.get_by_role("button", name="Send").click()
+    page.get_by_role("button", name=re.compile("^(Send|提交)$")).click()  # the engine's text, translated
     page.wait_for_selector("[data-testid=saved]")
     for _ in range(60):
         db.session.expire_all()
