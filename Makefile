@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: run test deps dev-deps vendor fieldapp translations assets bench clean browser-deps
+.PHONY: run test deps dev-deps vendor fieldapp translations assets bench clean browser-deps java-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,7 +68,15 @@ browser-deps:
 	  else echo "chromium or fonts-wqy-microhei missing: browser tests need them (apt-get install chromium fonts-wqy-microhei)"; fi; \
 	fi
 
-test: dev-deps assets browser-deps
+# ODK Validate (the jar pyxform ships) runs on every corpus XForm in the tests: it needs a Java runtime.
+java-deps:
+	@if ! command -v java >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; \
+	  else echo "java missing: ODK Validate tests need it (apt-get install default-jre-headless)"; fi; \
+	fi
+
+test: dev-deps assets browser-deps java-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "no tests collected"; exit 1; fi; exit $$status
 

@@ -19,10 +19,22 @@ from forms.xform import form_info
 DEFINITIONS_DIR = Path(__file__).parent / "definitions"
 BUILTIN_FORM_IDS = ("visit", "satisfaction")
 
-#: A form id ends up in URLs and file names: keep it to a safe alphabet.
-FORM_ID_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,99}$")
+#: The XForm spec lets an id or a version be any string; we refuse only what cannot be stored or
+#: put in a URL path segment: control characters, "/" and more than the column holds.
+FORM_ID_RE = re.compile(r"^[^\x00-\x1f\x7f/\\]{1,64}$")
+VERSION_RE = re.compile(r"^[^\x00-\x1f\x7f]{1,64}$")
+#: rows with content; empty (formatted) rows are skipped before they are counted
 MAX_ROWS = 50_000
-VERSION_RE = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+class Note(str):
+    """A conversion warning the server added (English text), with a code and values to translate it by."""
+
+    def __new__(cls, text: str, code: str, **params):
+        note = super().__new__(cls, text)
+        note.code, note.params = code, params
+        return note
 
 
 @dataclass(frozen=True)
@@ -37,6 +49,8 @@ class ConvertedForm:
     media: list
     sheets: dict
     warnings: list = field(default_factory=list)
+    #: the form asks devices to encrypt submissions (settings public_key)
+    encrypted: bool = False
 
 
 def builtin_form_ids() -> list[str]:
@@ -72,27 +86,23 @@ def sheets_to_xlsx(sheets: dict) -> bytes:
     return buffer.getvalue()
 
 
+def workbook_to_sheets(data: bytes) -> dict:
+    """Read an uploaded workbook, .xls or .xlsx (told apart by their bytes), into a sheets dict."""
+    return xls_to_sheets(data) if bytes(data[:8]) == XLS_MAGIC else xlsx_to_sheets(data)
+
+
 def xlsx_to_sheets(data: bytes) -> dict:
     """Read an uploaded .xlsx workbook into a sheets dict of string cells."""
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as err:  # openpyxl raises many kinds on a bad file
-        raise XLSFormError(f"The file is not a valid .xlsx workbook ({err}).") from err
+        raise XLSFormError(f"The file is not a valid .xlsx or .xls workbook ({err}).") from err
     try:
         sheets = {}
         for sheet in workbook.worksheets:
             if hasattr(sheet, "reset_dimensions"):
                 sheet.reset_dimensions()  # don't trust the file's own idea of its size
-            rows = sheet.iter_rows(values_only=True)
-            header_row = next(rows, ())
-            headers = [_cell(value) for value in header_row]
-            sheets[sheet.title] = []
-            for row_n, values in enumerate(rows, 2):
-                if row_n > MAX_ROWS:
-                    raise XLSFormError(f"Sheet {sheet.title!r} has more than {MAX_ROWS} rows.")
-                row = {h: v for h, v in zip(headers, map(_cell, values)) if h and v}
-                if row:
-                    sheets[sheet.title].append(row)
+            sheets[sheet.title] = _read_rows(sheet.title, sheet.iter_rows(values_only=True))
         return sheets
     except XLSFormError:
         raise
@@ -102,22 +112,75 @@ def xlsx_to_sheets(data: bytes) -> dict:
         workbook.close()
 
 
-def convert(source) -> ConvertedForm:
-    """Convert an XLSForm (sheets dict or .xlsx bytes) to an XForm with pyxform."""
+def xls_to_sheets(data: bytes) -> dict:
+    """Read an uploaded .xls (Excel 97-2003) workbook into a sheets dict of string cells."""
+    import xlrd  # pyxform's own .xls reader
+    try:
+        book = xlrd.open_workbook(file_contents=bytes(data), on_demand=True)
+    except Exception as err:
+        raise XLSFormError(f"The file is not a valid .xls workbook ({err}).") from err
+    try:
+        sheets = {}
+        for sheet in book.sheets():
+            rows = ([_xls_value(book, cell) for cell in sheet.row(n)] for n in range(sheet.nrows))
+            sheets[sheet.name] = _read_rows(sheet.name, rows)
+        return sheets
+    except XLSFormError:
+        raise
+    except Exception as err:
+        raise XLSFormError(f"The .xls workbook could not be read ({err}).") from err
+    finally:
+        book.release_resources()
+
+
+def _xls_value(book, cell):
+    import xlrd
+    if cell.ctype == xlrd.XL_CELL_DATE:
+        return xlrd.xldate.xldate_as_datetime(cell.value, book.datemode)
+    if cell.ctype == xlrd.XL_CELL_BOOLEAN:
+        return bool(cell.value)
+    if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
+        return None
+    return cell.value
+
+
+def _read_rows(title: str, rows) -> list[dict]:
+    """Rows below the header as dicts; empty rows (often only formatted) are skipped, not counted."""
+    headers = [_cell(value) for value in next(rows, ())]
+    out = []
+    for values in rows:
+        row = {h: v for h, v in zip(headers, map(_cell, values)) if h and v}
+        if row:
+            if len(out) >= MAX_ROWS:
+                raise XLSFormError(f"Sheet {title!r} has more than {MAX_ROWS} rows with content.")
+            out.append(row)
+    return out
+
+
+def convert(source, filename: str | None = None, now: datetime.datetime | None = None) -> ConvertedForm:
+    """Convert an XLSForm (sheets dict, .xlsx or .xls bytes) to an XForm with pyxform.
+
+    What pyxform accepts is accepted: no form_id -> the file name's stem; no version -> one made from
+    the date and time (UTC, as ODK Central does); a submission_url is dropped (submissions must come
+    here), with a warning.
+    """
     if isinstance(source, (bytes, bytearray, memoryview)):
-        sheets = xlsx_to_sheets(bytes(source))
+        sheets = workbook_to_sheets(bytes(source))
     elif isinstance(source, dict):
         sheets = normalize_sheets(source)
     else:
-        raise XLSFormError("An XLSForm must be given as a sheets dict or .xlsx bytes.")
+        raise XLSFormError("An XLSForm must be given as a sheets dict or .xlsx/.xls bytes.")
+    notes: list[str] = []
+    form_id, version = _settings(sheets, filename, now, notes)
     warnings: list[str] = []
     try:
         result = pyxform_convert(_pyxform_workbook(sheets), warnings=warnings)
     except Exception as err:  # pyxform raises PyXFormError, and others on odd input
         raise XLSFormError(f"pyxform could not convert the XLSForm: {err}") from err
-    form_id, version = _required_settings(sheets)
     xml = result.xform
     info = form_info(xml)
+    if info["form_id"] != form_id:
+        raise XLSFormError(f"pyxform gave the form id {info['form_id']!r}, not {form_id!r}.")
     return ConvertedForm(
         form_id=form_id,
         title=info["title"] or form_id,
@@ -126,7 +189,8 @@ def convert(source) -> ConvertedForm:
         md5=hashlib.md5(xml.encode("utf-8"), usedforsecurity=False).hexdigest(),
         media=info["media"],
         sheets=sheets,
-        warnings=list(warnings),
+        warnings=notes + list(warnings),
+        encrypted=b"base64RsaPublicKey" in xml.encode("utf-8"),
     )
 
 
@@ -176,8 +240,9 @@ def _pyxform_workbook(sheets: dict) -> dict:
         for name, rows in sheets.items()
         if name.lower() in pyxform_constants.SUPPORTED_SHEET_NAMES
     }
-    if not supported and len(sheets) == 1:  # pyxform reads a lone sheet as the survey
-        supported = {pyxform_constants.SURVEY: next(iter(sheets.values()))}
+    others = [n for n in sheets if n.lower() not in pyxform_constants.SUPPORTED_SHEET_NAMES]
+    if pyxform_constants.SURVEY not in supported and len(others) == 1:
+        supported[pyxform_constants.SURVEY] = sheets[others[0]]  # pyxform reads a lone sheet as the survey
     workbook = {"sheet_names": list(sheets)}
     for name, rows in supported.items():
         headers = _headers(rows)
@@ -186,25 +251,39 @@ def _pyxform_workbook(sheets: dict) -> dict:
     return workbook
 
 
-def _required_settings(sheets: dict) -> tuple[str, str]:
-    """The form id and version from the settings sheet; both are required."""
-    settings = next(
-        (rows for name, rows in sheets.items() if name.lower() == pyxform_constants.SETTINGS), []
-    )
-    row = {key.lower(): value for key, value in (settings[0] if settings else {}).items()}
-    form_id = row.get("form_id") or row.get("id_string")
-    version = row.get("version")
+def _settings(sheets: dict, filename: str | None, now, notes: list) -> tuple[str, str]:
+    """The form id and version, made when missing and written back into the settings sheet."""
+    name = next((n for n in sheets if n.lower() == pyxform_constants.SETTINGS), None)
+    if name is None or not sheets[name]:
+        name = name or "settings"
+        sheets[name] = [{}]
+    row = sheets[name][0]
+    keys = {key.lower(): key for key in row}
+    form_id = row.get(keys.get("form_id", "")) or row.get(keys.get("id_string", ""))
     if not form_id:
-        raise XLSFormError("The settings sheet must give a form_id.")
+        stem = Path(filename or "").stem.strip()
+        if not stem:
+            raise XLSFormError("Give a form_id in the settings sheet (or upload the file with a name).")
+        form_id = stem
+        row["form_id"] = form_id
+        notes.append(Note(f"No form_id in the settings sheet: the file name gives {form_id!r}.", "form_id_made",
+                          form_id=form_id))
     if not FORM_ID_RE.match(form_id):
-        raise XLSFormError(
-            f"The form_id {form_id!r} is invalid: use letters, digits, '_', '-' or '.', "
-            "starting with a letter or '_'."
-        )
+        raise XLSFormError(f"The form_id {form_id!r} cannot be used: at most 64 characters, "
+                           "without '/', '\\' or control characters.")
+    version = row.get(keys.get("version", ""))
     if not version:
-        raise XLSFormError("The settings sheet must give a version (e.g. 2026112301).")
+        version = (now or datetime.datetime.now(datetime.timezone.utc)).strftime("%Y%m%d%H%M%S")
+        row["version"] = version
+        notes.append(Note(f"No version in the settings sheet: {version} was made from the upload time.",
+                          "version_made", version=version))
     if not VERSION_RE.match(version):
-        raise XLSFormError(
-            f"The version {version!r} is invalid: use letters, digits, '_', '-' or '.'."
-        )
+        raise XLSFormError(f"The version {version!r} cannot be used: at most 64 characters, "
+                           "without control characters.")
+    for key in ("submission_url",):
+        if keys.get(key) and row.get(keys[key]):
+            notes.append(Note(f"The settings sheet's submission_url ({row[keys[key]]}) was removed: "
+                              "submissions to this form come to this server.", "submission_url_removed",
+                              url=row[keys[key]]))
+            del row[keys[key]]
     return form_id, version

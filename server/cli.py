@@ -62,11 +62,11 @@ def create_user(username, password, role, area_code, display_name):
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--kind", type=click.Choice(["visit", "satisfaction", "other"]))
 def upload_form(path, kind):
-    """Publish an XLSForm (.xlsx) as a new form or a new version."""
+    """Publish an XLSForm (.xlsx or .xls) as a new form or a new version."""
     from .errors import Problem
     from .surveys.services import upload_xlsform
     try:
-        version = upload_xlsform(_system_actor(), path.read_bytes(), kind)
+        version = upload_xlsform(_system_actor(), path.read_bytes(), kind, filename=path.name)
     except Problem as exc:
         raise click.ClickException(exc.message) from exc
     db.session.commit()

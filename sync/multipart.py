@@ -44,3 +44,32 @@ def parse(body: bytes, content_type: str | None) -> list[Part]:
         parts.append(Part(disposition["name"], disposition.get("filename"),
                           headers.get(b"content-type"), data))
     return parts
+
+
+#: form fields a client sends beside files (ODK Collect's split-upload flag); not attachments
+CONTROL_FIELDS = ("*isIncomplete*",)
+
+
+def submission_parts(parts: list[Part]) -> tuple[Part, dict]:
+    """The xml_submission_file part and every other part by file name; BadRequest when a part would be lost.
+
+    Refused (so that nothing is answered 201 and then dropped): no or several xml_submission_file parts,
+    a part whose name is not a plain file name, two different parts under one name.
+    """
+    from server.submissions.storage import clean_upload_name
+    xml_parts = [p for p in parts if p.name == "xml_submission_file"]
+    if not xml_parts:
+        raise BadRequest("The request has no xml_submission_file part.")
+    if len(xml_parts) > 1:
+        raise BadRequest(f"The request has {len(xml_parts)} xml_submission_file parts; send one per request.")
+    files: dict = {}
+    for part in parts:
+        if part is xml_parts[0] or (part.filename is None and part.name in CONTROL_FIELDS):
+            continue
+        name = clean_upload_name(part.filename or part.name)
+        if name is None:
+            raise BadRequest(f"The part {part.filename or part.name!r} has no plain file name.")
+        if name in files and files[name].data != part.data:
+            raise BadRequest(f"Two different files named {name!r} were sent.")
+        files[name] = part
+    return xml_parts[0], files

@@ -1,7 +1,7 @@
 """Every OpenRosa XML shape in one module: formList, manifest, OpenRosaResponse."""
 from xml.sax.saxutils import escape
 
-from flask import Response
+from flask import Response, current_app
 
 XFORMS_LIST_NS = "http://openrosa.org/xforms/xformsList"
 MANIFEST_NS = "http://openrosa.org/xforms/xformsManifest"
@@ -15,13 +15,14 @@ def _e(value) -> str:
 
 
 def form_list(forms: list[dict]) -> str:
-    """<xforms>: each dict has form_id, name, version, md5, download_url, manifest_url (or None)."""
+    """<xforms>: each dict has form_id, name, version, md5, download_url, manifest_url (or None), description."""
     items = []
     for f in forms:
         manifest = f"<manifestUrl>{_e(f['manifest_url'])}</manifestUrl>" if f.get("manifest_url") else ""
+        description = f"<descriptionText>{_e(f['description'])}</descriptionText>" if f.get("description") else ""
         items.append(
             f"<xform><formID>{_e(f['form_id'])}</formID><name>{_e(f['name'])}</name>"
-            f"<version>{_e(f['version'])}</version><hash>md5:{_e(f['md5'])}</hash>"
+            f"<version>{_e(f['version'])}</version><hash>md5:{_e(f['md5'])}</hash>{description}"
             f"<downloadUrl>{_e(f['download_url'])}</downloadUrl>{manifest}</xform>")
     return f'<?xml version="1.0" encoding="UTF-8"?>\n<xforms xmlns="{XFORMS_LIST_NS}">{"".join(items)}</xforms>'
 
@@ -44,6 +45,8 @@ def xml_response(body, status: int = 200, content_type: str = XML_TYPE, headers:
     """Any OpenRosa response: it always carries X-OpenRosa-Version."""
     response = Response(body, status=status, content_type=content_type)
     response.headers.update(HEADERS)
+    # OpenRosa: every response (201 included) tells the largest body the server accepts
+    response.headers["X-OpenRosa-Accept-Content-Length"] = str(current_app.config["MAX_CONTENT_LENGTH"])
     if headers:
         response.headers.update(headers)
     return response

@@ -6,7 +6,7 @@ from server.auth.services import authenticate, device_for_token
 from server.errors import BadRequest, Forbidden, NotFound, Problem, TooLarge, Unauthenticated
 from server.extensions import api, csrf, db
 
-from server.submissions import ingest, storage
+from server.submissions import ingest
 
 from . import multipart, openrosa, services
 
@@ -49,10 +49,13 @@ def _url(endpoint, token, **values):
 @route("/formList", "form_list", methods=["GET"])
 def form_list(token=None):
     actor, _ = _authenticate(token)
+    wanted = request.args.get("formID")
+    verbose = (request.args.get("verbose") or "").lower() in ("true", "1", "yes")
     forms = [{"form_id": v.form.form_id, "name": v.title or v.form.title, "version": v.version, "md5": v.md5,
               "download_url": _url("form_xml", token, form_id=v.form.form_id),
-              "manifest_url": _url("manifest", token, form_id=v.form.form_id) if services.media_of(v) else None}
-             for v in services.list_fillable_forms(actor)]
+              "manifest_url": _url("manifest", token, form_id=v.form.form_id) if services.media_of(v) else None,
+              "description": (v.title or v.form.title) if verbose else None}
+             for v in services.list_fillable_forms(actor) if wanted is None or v.form.form_id == wanted]
     db.session.commit()  # the device's last_seen_at
     return openrosa.xml_response(openrosa.form_list(forms))
 
@@ -68,11 +71,8 @@ def form_xml(form_id, token=None):
 @route("/forms/<form_id>/manifest", "manifest", methods=["GET"])
 def manifest(form_id, token=None):
     actor, _ = _authenticate(token)
-    files = []
-    if services.media_of(services.get_fillable_form(actor, form_id)):
-        _, md5 = services.households_csv(actor)
-        files.append({"filename": services.HOUSEHOLDS_CSV, "hash": md5,
-                      "download_url": _url("media", token, form_id=form_id, filename=services.HOUSEHOLDS_CSV)})
+    files = [{**f, "download_url": _url("media", token, form_id=form_id, filename=f["filename"])}
+             for f in services.manifest_files(actor, services.get_fillable_form(actor, form_id))]
     db.session.commit()
     return openrosa.xml_response(openrosa.manifest(files))
 
@@ -80,11 +80,9 @@ def manifest(form_id, token=None):
 @route("/forms/<form_id>/media/<filename>", "media", methods=["GET"])
 def media(form_id, filename, token=None):
     actor, _ = _authenticate(token)
-    if filename not in services.media_of(services.get_fillable_form(actor, form_id)):
-        raise NotFound(f"The form {form_id!r} has no media file {filename!r}.")
-    text, md5 = services.households_csv(actor)
+    data, content_type, md5 = services.media_file(actor, services.get_fillable_form(actor, form_id), filename)
     db.session.commit()
-    return openrosa.xml_response(text, content_type="text/csv; charset=utf-8", headers={"ETag": f'"{md5}"'})
+    return openrosa.xml_response(data, content_type=content_type, headers={"ETag": f'"{md5}"'})
 
 
 @route("/submission", "submission_head", methods=["HEAD", "GET"])
@@ -126,18 +124,13 @@ def _read_upload(actor, device) -> ingest.Upload:
         return upload
     try:
         parts = multipart.parse(body, request.content_type)
-        xml = next((p for p in parts if p.name == "xml_submission_file"), None)
-        if xml is None:
-            raise BadRequest("The request has no xml_submission_file part.")
+        xml, files = multipart.submission_parts(parts)
     except BadRequest as exc:
-        upload.payload = body
+        upload.payload = body  # the whole body, every part of it, is kept with the reason
         _quarantine(actor, device, upload, exc)
         raise
     upload.payload, upload.content_type = xml.data, xml.content_type or "text/xml"
-    for part in parts:
-        name = storage.clean_upload_name(part.filename or part.name)
-        if part is not xml and name is not None and part.filename is not None:
-            upload.files[name] = ingest.FilePart(part.data, part.content_type)
+    upload.files = {name: ingest.FilePart(part.data, part.content_type) for name, part in files.items()}
     return upload
 
 
@@ -154,13 +147,12 @@ def _quarantine(actor, device, upload, problem):
 
 
 def _success_message(outcome, upload) -> str:
-    named = {a.name for a in outcome.submission.attachments}
-    ignored = sorted(set(upload.files) - named)
+    extra = sorted(a.name for a in outcome.submission.attachments if a.is_extra and a.name in upload.files)
     text = "Already received." if outcome.status == "duplicate" else "Received."
     if outcome.missing_attachments:
         text += f" Waiting for {len(outcome.missing_attachments)} attachment(s)."
-    if ignored:
-        text += f" Ignored files the form does not name: {', '.join(ignored)}."
+    if extra:
+        text += f" Kept files the form does not name: {', '.join(extra)}."
     return text
 
 
@@ -187,9 +179,11 @@ def http_error_as_xml(exc: HTTPException):
 
 def register(app):
     """OpenRosa (plain blueprint), JSON sync and quarantine (flask-smorest); all token-authenticated."""
+    from . import draft_routes
     from .api_routes import blp as sync_blp, quarantine_blp
     csrf.exempt(bp)
     app.register_blueprint(bp)
+    draft_routes.register(app)
     for blp in (sync_blp, quarantine_blp):
         api.register_blueprint(blp)
         csrf.exempt(blp)

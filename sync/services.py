@@ -15,6 +15,7 @@ from server.households.models import Assignment, Household
 from server.households.services import linked_household_ids, policy_days, scope_filter
 from server.models_base import utcnow
 from server.submissions.models import Attachment, Submission
+from server.surveys import drafts, media as form_media
 from server.surveys.models import Form, FormVersion
 
 from server.submissions import ingest, storage
@@ -40,7 +41,9 @@ def list_fillable_forms(actor) -> list[FormVersion]:
     kinds = fillable_kinds(actor)
     if kinds is not None:
         query = query.where(Form.kind.in_(kinds))
-    return db.session.scalars(query).all()
+    versions = db.session.scalars(query).all()
+    areas = drafts.audience_areas([v.form for v in versions])
+    return [v for v in versions if drafts.in_audience(actor, v.form, areas)]
 
 
 def get_fillable_form(actor, form_id: str) -> FormVersion:
@@ -52,9 +55,33 @@ def get_fillable_form(actor, form_id: str) -> FormVersion:
 
 
 def media_of(version: FormVersion) -> list[str]:
-    """Media file names the form needs (we serve households.csv)."""
+    """Media file names served with the form: households.csv when it names it, and every uploaded file."""
     row = formspec.VersionRow(version.id, version.form.form_id, version.version, version.form.kind, version.md5)
-    return [m for m in formspec.spec_for(row).media if m == HOUSEHOLDS_CSV]
+    generated = [m for m in formspec.spec_for(row).media if m == HOUSEHOLDS_CSV]
+    return generated + [m.name for m in form_media.media_files(version) if m.name not in generated]
+
+
+def manifest_files(actor, version: FormVersion) -> list[dict]:
+    """The manifest's files ({filename, hash}): the user's households.csv and the form's uploaded media."""
+    files = []
+    for name in media_of(version):
+        if name == HOUSEHOLDS_CSV:
+            files.append({"filename": name, "hash": households_csv(actor)[1]})
+        else:
+            files.append({"filename": name, "hash": form_media.get_media(version, name).md5})
+    return files
+
+
+def media_file(actor, version: FormVersion, name: str) -> tuple:
+    """(bytes or text, content type, md5) of one media file of a form; 404 when it has none by that name."""
+    if name not in media_of(version):
+        raise NotFound(f"The form {version.form.form_id!r} has no media file {name!r}.")
+    if name == HOUSEHOLDS_CSV:
+        text, md5 = households_csv(actor)
+        return text, "text/csv; charset=utf-8", md5
+    row = form_media.get_media(version, name)
+    kind = row.content_type + ("; charset=utf-8" if row.content_type.startswith("text/") else "")
+    return form_media.read_media(row), kind, row.md5
 
 
 def _device_households(actor):

@@ -146,14 +146,26 @@ async function withoutDeprecatedId (formData) {
   return out
 }
 
+const MEDIA_TYPES = {
+  csv: 'text/csv', geojson: 'application/geo+json', json: 'application/json', xml: 'text/xml',
+  png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', svg: 'image/svg+xml', webp: 'image/webp',
+  mp3: 'audio/mpeg', m4a: 'audio/mp4', ogg: 'audio/ogg', wav: 'audio/wav', mp4: 'video/mp4'
+}
+
+/** The content type the engine needs to read a media file (pulldata and lists by extension; images, audio). */
+export function mediaType (name, given = '') {
+  const ext = name.toLowerCase().split('.').pop()
+  return MEDIA_TYPES[ext] || given || 'application/octet-stream'
+}
+
 export function mountForm (element, { xml, attachments = {}, values = {}, language = null, draft = null, onChange = null, onSubmit }) {
   const formXml = prepareXForm(xml, { values, language })
   const fetchFormAttachment = async (url) => {
+    // jr://file-csv/x.csv, jr://file/x.geojson, jr://images/x.png, ...: the form's media, by file name
     const name = decodeURIComponent(String(url?.href ?? url).split('/').pop())
     const blob = attachments[name]
     if (!blob) return new Response('', { status: 404, statusText: 'Not Found' })
-    const type = name.endsWith('.csv') ? 'text/csv' : (blob.type || 'application/octet-stream')
-    return new Response(blob, { status: 200, headers: { 'Content-Type': type } })
+    return new Response(blob, { status: 200, headers: { 'Content-Type': mediaType(name, blob.type) } })
   }
   const draftFiles = new Map((draft?.files || []).map((f) => [f.name, f.blob]))
   const editInstance = draft?.xml

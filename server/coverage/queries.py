@@ -16,7 +16,7 @@ from ..households.services import policy_days
 from ..models_base import UtcDateTime
 from ..submissions.models import FLAGGED_GEO_STATUSES, Submission
 from ..submissions.rules import counted_clause  # noqa: F401  (re-exported for reports)
-from .summary import FLAGGED_GEO_STATUSES, M, counted_in, is_whole_months, month_range
+from .summary import M, counted_in, is_whole_months, month_range
 
 H, S, A, ASG, U = (Household.__table__, Submission.__table__, Area.__table__, Assignment.__table__,
                    User.__table__)

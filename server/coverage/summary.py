@@ -21,11 +21,11 @@ from ..households.models import Household
 from ..models_base import UtcDateTime
 from ..submissions.models import Submission
 from ..submissions.rules import counted_clause, is_counted
+from ..submissions.models import FLAGGED_GEO_STATUSES  # noqa: F401  (one definition; re-exported)
 from .models import CoverageMonth
 
 S, M = Submission.__table__, CoverageMonth.__table__
 #: geo statuses of visits that look wrong and are worth a manager's look
-FLAGGED_GEO_STATUSES = ("far", "suspect", "low_accuracy", "no_fix")
 COLUMNS = ("household_id", "month", "submitter_id", "visits", "counted", "counted_days", "flagged")
 #: households recomputed per statement
 CHUNK = 500

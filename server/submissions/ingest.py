@@ -277,7 +277,7 @@ def _insert_new(new: list) -> None:
             rows.append({"submission_id": new_id, "name": attachment.name,
                          "content_type": attachment.content_type, "size": attachment.size,
                          "sha256": attachment.sha256, "is_received": bool(attachment.is_received),
-                         "received_at": attachment.received_at})
+                         "received_at": attachment.received_at, "is_extra": bool(attachment.is_extra)})
     if rows:
         for attachment, new_id in zip(attachments, connection.execute(_INSERT_ATTACHMENTS, rows).scalars().all()):
             attachment.id = new_id
@@ -307,7 +307,12 @@ def _attach(submission, c: Candidate, replaced, now):
 
 
 def receive_files(submission, files: dict, now) -> list[str]:
-    """Store the bytes of named, not yet received attachments; returns the names still missing."""
+    """Store the bytes of named, not yet received attachments, and keep files the form does not name
+    as extra attachments (never dropped); returns the names still missing."""
+    named = {row.name for row in submission.attachments}
+    for name in files:
+        if name not in named:
+            submission.attachments.append(Attachment(name=name, is_received=False, is_extra=True))
     missing = []
     for row in submission.attachments:
         part = files.get(row.name) if not row.is_received else None

@@ -1,6 +1,6 @@
 """Submissions, their attachments, and the quarantine of what could not be accepted."""
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -93,6 +93,8 @@ class Attachment(db.Model):
     #: false while the file is expected (named in the form) but not yet uploaded
     is_received: Mapped[bool] = mapped_column(Boolean, default=False)
     received_at = mapped_column(UtcDateTime)
+    #: uploaded with the submission although the form does not name it (kept, never dropped)
+    is_extra: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     submission = relationship("Submission", back_populates="attachments")
 

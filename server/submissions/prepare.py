@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from lxml import etree
 
+from forms import encryption
 from forms.answers import parse_geopoint, parse_instance, validate_answers
 from forms.errors import AnswerError, InstanceError
 from server.errors import HouseholdUnknown, Problem, SubmissionInvalid, ValidationFailed
@@ -123,6 +124,9 @@ def _prepare_xml(upload: Upload, now, versions) -> Candidate:
                                 f"{MAX_INSTANCE_ID} can be stored.", instance_id=instance.instance_id[:200])
     if upload.protocol == "resident":
         _check_resident(version, spec, answers)
+    manifest = encryption.read_manifest(upload.payload) if encryption.is_encrypted(upload.payload) else None
+    if manifest is not None:  # stored whole: answers stay sealed until a manager decrypts them
+        answers = {}
     try:
         point = parse_geopoint(answers.get(spec.geopoint), spec.geopoint or "") if spec.geopoint else None
     except AnswerError as exc:
@@ -135,7 +139,7 @@ def _prepare_xml(upload: Upload, now, versions) -> Candidate:
         content_hash=hashlib.sha256(upload.payload).hexdigest(),
         captured_at=_captured_at(spec, answers) or now, raw_xml=decode_xml(upload.payload),
         point=point, is_mock=mock, household_code=code.strip() if isinstance(code, str) else None,
-        attachments=[{"name": n} for n in _plain_names(spec.media_names(answers))],
+        attachments=[{"name": n} for n in _plain_names(manifest.files if manifest else spec.media_names(answers))],
     )
 
 

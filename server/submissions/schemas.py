@@ -119,6 +119,8 @@ class SubmissionAttachmentSchema(Schema):
     size = fields.Integer(allow_none=True)
     sha256 = fields.String(allow_none=True)
     received = fields.Boolean(attribute="is_received")
+    #: uploaded although the form does not name it (kept, never dropped)
+    extra = fields.Boolean(attribute="is_extra")
     received_at = fields.DateTime(allow_none=True)
     download_url = fields.Function(
         lambda a: url_for("submissions.SubmissionAttachment", submission_id=a.submission_id, name=a.name)

@@ -38,21 +38,27 @@ class FormSpec:
     household_path: str | None = None
     _template: object = None
     _repeats: frozenset = frozenset()
+    _media_full: frozenset = frozenset()
     _nsmap: dict = field(default_factory=dict)
 
     def media_names(self, answers: dict) -> list[str]:
-        """File names the answers name in media questions, in order, without repeats."""
-        names = []
-        for key in self.media_paths.get(None, ()):
-            if answers.get(key):
-                names.append(answers[key])
-        for repeat, keys in self.media_paths.items():
-            if repeat is None:
-                continue
-            items = answers.get(repeat) or []  # a top-level repeat's key is its path
-            for item in items if isinstance(items, list) else []:
-                names.extend(item[k] for k in keys if isinstance(item, dict) and item.get(k))
-        return list(dict.fromkeys(n.strip() for n in names if isinstance(n, str)))
+        """File names the answers name in media questions, at any repeat depth, in order, without repeats."""
+        names: list = []
+        if self.media_paths:
+            self._collect_media(answers, "", names)
+        return list(dict.fromkeys(n.strip() for n in names if isinstance(n, str) and n.strip()))
+
+    def _collect_media(self, answers, prefix: str, names: list) -> None:
+        """Walk answers (keys relative to the enclosing repeat, repeats as lists of items) for media values."""
+        if not isinstance(answers, dict):
+            return
+        for key, value in answers.items():
+            path = prefix + key
+            if isinstance(value, list) and path in self._repeats:
+                for item in value:
+                    self._collect_media(item, path + "/", names)
+            elif path in self._media_full and isinstance(value, str):
+                names.append(value)
 
     def build_xml(self, answers: dict, instance_id: str, deprecated_id: str | None = None) -> bytes:
         """forms.answers.build_instance_xml, with the XForm parsed once (same bytes out)."""
@@ -146,6 +152,7 @@ def build_spec(md5: str, xml: str) -> FormSpec:
     html = parse_xform(xml)
     spec._template = primary_instance_root(html)
     spec._repeats = frozenset(f.path for f in fields if f.type == "repeat")
+    spec._media_full = frozenset(f.path for f in fields if f.type in MEDIA_TYPES)
     spec._nsmap = {p: uri for p, uri in html.nsmap.items() if p in answers_lib.SUBMISSION_PREFIXES}
     return spec
 

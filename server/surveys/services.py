@@ -7,14 +7,14 @@ from ..audit import services as audit
 from ..auth.services import require_role
 from ..errors import Conflict, FormInvalid, FormNotFound, FormUnchanged
 from ..extensions import db
-from . import formspec
+from . import formspec, media
 from .models import KINDS, Form, FormVersion
 
 
-def convert_upload(data: bytes):
-    """Convert an uploaded .xlsx; a broken XLSForm is a 400 quoting pyxform."""
+def convert_upload(data: bytes, filename: str | None = None):
+    """Convert an uploaded .xlsx or .xls; a broken XLSForm is a 400 quoting pyxform."""
     try:
-        return xlsform.convert(xlsform.xlsx_to_sheets(data))
+        return xlsform.convert(data, filename=filename)
     except XLSFormError as exc:
         raise FormInvalid(f"XLSForm error: {exc.message}") from exc
 
@@ -33,6 +33,7 @@ def publish(actor, converted, kind: str | None = None) -> FormVersion:
             raise FormUnchanged(f"Version {converted.version} of {form.form_id} is already published.")
         raise Conflict(f"Version {converted.version} of {form.form_id} exists with other content; "
                        "raise the version in the settings sheet.", field="version")
+    previous = db.session.scalar(db.select(FormVersion).filter_by(form_pk=form.id, is_current=True))
     db.session.execute(db.update(FormVersion).where(FormVersion.form_pk == form.id).values(is_current=False))
     version = FormVersion(form=form, version=converted.version, title=converted.title,
                           xlsform=converted.sheets, xml=converted.xml, md5=converted.md5,
@@ -40,14 +41,37 @@ def publish(actor, converted, kind: str | None = None) -> FormVersion:
     form.title, form.state = converted.title, "published"
     db.session.add(version)
     db.session.flush()
+    media.carry_media(previous, version)
+    version.warnings = list(converted.warnings)  # shown with the upload's result, not stored
     audit.record(actor, "form.publish", "form", form.form_id, version=converted.version, md5=converted.md5)
     return version
 
 
-def upload_xlsform(actor, data: bytes, kind: str | None = None) -> FormVersion:
-    """Admins and managers publish a new form or a new version of one."""
+def upload_xlsform(actor, data: bytes, kind: str | None = None, filename: str | None = None,
+                   files: list | None = None) -> FormVersion:
+    """Admins and managers publish a new form or a new version of one, with its media files
+    (`files`: (name, bytes, content type) tuples)."""
     require_role(actor, "admin", "manager")
-    return publish(actor, convert_upload(data), kind)
+    version = publish(actor, convert_upload(data, filename), kind)
+    for name, content, content_type in files or []:
+        media.attach_media(version, name, content, content_type)
+    return version
+
+
+def upload_media(actor, version: FormVersion, files: list) -> list:
+    """Add or replace media files of a version (what its manifest serves); audited."""
+    require_role(actor, "admin", "manager")
+    rows = [media.attach_media(version, name, content, content_type) for name, content, content_type in files]
+    audit.record(actor, "form.media", "form", version.form.form_id, version=version.version,
+                 files=[r.name for r in rows])
+    return rows
+
+
+def list_versions(form_id: str) -> list[FormVersion]:
+    """A form's version history, newest first."""
+    form = get_form(form_id)
+    return db.session.scalars(db.select(FormVersion).filter_by(form_pk=form.id)
+                              .order_by(FormVersion.id.desc())).all()
 
 
 def publish_builtins() -> list[FormVersion]:

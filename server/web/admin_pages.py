@@ -7,7 +7,7 @@ from ..auth import services as auth
 from ..auth.schemas import UserCreateSchema
 from ..errors import BadRequest, Problem
 from ..extensions import db
-from ..surveys import services as surveys
+from ..surveys import drafts, services as surveys
 from . import services
 from .common import bp, manager_page
 from .form_errors import field_errors, problem_text
@@ -20,18 +20,40 @@ def forms(user):
     if request.method == "POST":
         upload = request.files.get("file")
         if upload is None or not upload.filename:
-            raise BadRequest(_("Choose an XLSForm (.xlsx) file."))
+            raise BadRequest(_("Choose an XLSForm (.xlsx or .xls) file."))
+        media = [(f.filename, f.read(), f.mimetype) for f in request.files.getlist("media") if f.filename]
+        as_draft = bool(request.form.get("draft"))
+        upload_as = drafts.upload_draft if as_draft else surveys.upload_xlsform
         try:
-            version = surveys.upload_xlsform(user, upload.read())
+            version = upload_as(user, upload.read(), filename=upload.filename, files=media)
         except Problem as exc:
             db.session.rollback()
             return render_template("web/forms.html", user=user, versions=surveys.list_forms(include_closed=True),
                                    upload_error=problem_text(exc), upload_detail=exc.message,
                                    filename=upload.filename), exc.http_status
         db.session.commit()
-        flash(_("Published %(form)s version %(version)s.", form=version.form.form_id, version=version.version), "ok")
-        return redirect(url_for("web.forms"))
+        if as_draft:
+            flash(_("Draft %(form)s version %(version)s stored: test it, then publish.",
+                    form=version.form.form_id, version=version.version), "ok")
+        else:
+            flash(_("Published %(form)s version %(version)s.", form=version.form.form_id, version=version.version),
+                  "ok")
+        for warning in version.warnings:
+            flash(_conversion_note(warning), "warn")
+        return redirect(url_for("web.form_page", form_id=version.form.form_id) if as_draft else url_for("web.forms"))
     return render_template("web/forms.html", user=user, versions=surveys.list_forms(include_closed=True))
+
+
+def _conversion_note(warning) -> str:
+    """A note the server added, in the interface language; pyxform's own warnings as pyxform words them."""
+    code, params = getattr(warning, "code", None), getattr(warning, "params", {})
+    if code == "form_id_made":
+        return _("No form_id in the settings sheet: the file name gives %(form_id)s.", **params)
+    if code == "version_made":
+        return _("No version in the settings sheet: %(version)s was made from the upload time.", **params)
+    if code == "submission_url_removed":
+        return _("The submission_url %(url)s was removed: submissions to this form come to this server.", **params)
+    return _("Conversion note: %(text)s", text=warning)
 
 
 @bp.route("/forms/<form_id>/state", methods=["POST"])

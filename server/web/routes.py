@@ -50,4 +50,5 @@ def home():
     return render_template("web/home.html", user=user)
 
 
-from . import admin_pages, coverage_pages, household_pages, review_pages, submission_pages, tool_pages  # noqa: E402,F401  (register their routes)
+from . import (admin_pages, coverage_pages, form_pages, household_pages, review_pages,  # noqa: E402,F401
+               submission_pages, tool_pages)  # (register their routes)

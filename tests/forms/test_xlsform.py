@@ -151,7 +151,7 @@ def test_not_a_workbook(data, data_file):
         with zipfile.ZipFile(buffer, "w") as archive:
             archive.writestr("hello.txt", "hello")
         data = buffer.getvalue()
-    with pytest.raises(XLSFormError, match="not a valid .xlsx workbook"):
+    with pytest.raises(XLSFormError, match="not a valid .xlsx or .xls workbook"):
         convert(data)
     with pytest.raises(XLSFormError):
         xlsx_to_sheets(data)
@@ -162,12 +162,12 @@ def test_not_a_workbook(data, data_file):
     [
         ([], "form_id"),
         ([{"version": "1"}], "form_id"),
-        ([{"form_id": "x"}], "version"),
         ([{"form_id": "../etc", "version": "1"}], "form_id"),
-        ([{"form_id": "x", "version": "1 2"}], "version"),
+        ([{"form_id": "x" * 65, "version": "1"}], "form_id"),
+        ([{"form_id": "x", "version": "1\t2"}], "version"),
     ],
 )
-def test_settings_need_form_id_and_version(settings, message):
+def test_settings_need_a_usable_form_id_and_version(settings, message):
     sheets = {"survey": [{"type": "text", "name": "a", "label": "A"}], "settings": settings}
     with pytest.raises(XLSFormError, match=message):
         convert(sheets)
@@ -202,3 +202,67 @@ def test_too_many_rows(monkeypatch):
 def test_same_xml_as_pyxform_reading_the_xlsx_itself(form_id):
     data = sheets_to_xlsx(load_definition(form_id))
     assert pyxform_convert(data, file_type=".xlsx").xform == convert(data).xml
+
+
+def test_what_pyxform_accepts_is_accepted():
+    """No version (made from the time), no form_id (the file name), spaces and ':' as the XForm spec allows."""
+    import datetime
+    survey = [{"type": "text", "name": "a", "label": "A"}]
+    made = convert({"survey": survey}, filename="my survey.xlsx",
+                   now=datetime.datetime(2026, 12, 1, 8, 30, tzinfo=datetime.timezone.utc))
+    assert (made.form_id, made.version) == ("my survey", "20261201083000")
+    assert 'id="my survey"' in made.xml and 'version="20261201083000"' in made.xml
+    assert any("file name" in w for w in made.warnings) and any("version" in w for w in made.warnings)
+    spaced = convert({"survey": survey, "settings": [{"form_id": "x y", "version": "2026-12-01 10:00"}]})
+    assert (spaced.form_id, spaced.version) == ("x y", "2026-12-01 10:00")
+
+
+def test_lone_sheet_not_named_survey_is_the_survey():
+    made = convert(sheets_to_xlsx({"Sheet1": [{"type": "integer", "name": "n", "label": "N"}]}), filename="one.xlsx")
+    assert made.form_id == "one" and "/data/n" in made.xml
+
+
+def test_submission_url_is_removed_with_a_warning():
+    sheets = {"survey": [{"type": "text", "name": "a", "label": "A"}],
+              "settings": [{"form_id": "x", "version": "1", "submission_url": "https://elsewhere.example/submission"}]}
+    made = convert(sheets)
+    assert "elsewhere.example" not in made.xml
+    assert any("submission_url" in w and "removed" in w for w in made.warnings)
+
+
+def test_empty_formatted_rows_are_skipped_before_the_row_cap(monkeypatch):
+    """A sheet saved with many formatted but empty rows reads as its rows with content."""
+    import io
+
+    import forms.xlsform
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    monkeypatch.setattr(forms.xlsform, "MAX_ROWS", 50)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "survey"
+    sheet.append(["type", "name", "label"])
+    sheet.append(["text", "a", "A"])
+    bold = Font(bold=True)
+    for row in range(3, 3003):  # formatted, empty: 60 times the (lowered) cap
+        sheet.cell(row=row, column=1).font = bold
+    buffer = io.BytesIO()
+    book.save(buffer)
+    assert xlsx_to_sheets(buffer.getvalue()) == {"survey": [{"type": "text", "name": "a", "label": "A"}]}
+
+
+def test_xls_workbook_converts():
+    import xlwt
+    book = xlwt.Workbook()
+    survey = book.add_sheet("survey")
+    for r, row in enumerate([("type", "name", "label"), ("integer", "age", "Age"), ("text", "who", "Who")]):
+        for c, value in enumerate(row):
+            survey.write(r, c, value)
+    settings = book.add_sheet("settings")
+    settings.write(0, 0, "form_title")
+    settings.write(1, 0, "Old Excel form")
+    import io
+    buffer = io.BytesIO()
+    book.save(buffer)
+    made = convert(buffer.getvalue(), filename="legacy.xls")
+    assert made.form_id == "legacy" and made.title == "Old Excel form" and "/data/age" in made.xml

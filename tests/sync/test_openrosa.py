@@ -225,9 +225,11 @@ def test_attachment_names_with_path_tricks_are_not_stored_as_such(world, device_
     xml = visit_xml(token, world.h1, photo="p.jpg")
     response = post_xml(token, xml, {"../../p.jpg": b"good", "../../../etc/evil.jpg": b"bad"})
     assert response.status_code == 201, response.data
-    assert b"evil.jpg" in response.data  # reported as ignored: the form does not name it
-    row = db.session.scalars(db.select(Attachment)).one()
-    assert row.name == "p.jpg" and row.is_received and row.sha256 == hashlib.sha256(b"good").hexdigest()
+    assert b"Kept files the form does not name: evil.jpg" in response.data  # kept, never dropped
+    rows = {a.name: a for a in db.session.scalars(db.select(Attachment))}
+    row = rows["p.jpg"]
+    assert row.is_received and not row.is_extra and row.sha256 == hashlib.sha256(b"good").hexdigest()
+    assert rows["evil.jpg"].is_extra and rows["evil.jpg"].sha256 == hashlib.sha256(b"bad").hexdigest()
     assert not os.path.exists(os.path.join(app.config["ATTACHMENT_DIR"], "..", "..", "p.jpg"))
     tricky = visit_xml(token, world.h1, photo="../secret.jpg")
     refused = post_xml(token, tricky)
