@@ -107,6 +107,21 @@ def slow_client(port, kind, stop):
         pass  # the server timed us out: what it should do
 
 
+def warm_up(port, timeout=60.0):
+    """Until /login answers 200 (gunicorn's workers boot after its socket listens)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/login")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"/login on {port} never answered 200")
+
+
 def probe(port, seconds, interval=0.2, timeout=5.0):
     """A normal client: GET /login on a new connection every interval; latencies (s) and failures."""
     latencies, failures = [], 0
@@ -121,6 +136,7 @@ def probe(port, seconds, interval=0.2, timeout=5.0):
             conn.close()
             if response.status != 200:
                 failures += 1
+                print(f"      HTTP {response.status}")
             else:
                 latencies.append(time.monotonic() - started)
         except OSError:
@@ -130,7 +146,7 @@ def probe(port, seconds, interval=0.2, timeout=5.0):
 
 
 def slow_round(port, slow, seconds):
-    baseline, _ = probe(port, 2)
+    baseline, _ = probe(port, 3)
     stop = threading.Event()
     threads = [threading.Thread(target=slow_client, args=(port, "headers" if n % 2 else "body", stop), daemon=True)
                for n in range(slow)]
@@ -194,6 +210,8 @@ def main():
         procs.append(subprocess.Popen([nginx, "-c", str(tmp / "nginx.conf"), "-p", str(tmp), "-g", "daemon off;"],
                                       stderr=open(tmp / "nginx-stderr.log", "w")))
         wait_for(port)
+        warm_up(app_port)
+        warm_up(port)
         print(f"gunicorn: {args.workers} gthread workers x 4 threads on :{app_port}; nginx on :{port}")
 
         print(f"\n1. {args.slow} slow clients (1 byte/s), a normal client asking for /login every 0.2 s, {args.seconds:.0f} s")

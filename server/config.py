@@ -44,8 +44,8 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 20 * 1024 * 1024))
     PASSWORD_HASH_METHOD = "scrypt"
     RATELIMIT_ENABLED = True
-    #: where failed sign-ins are counted: empty = the database (every worker sees it), or redis://...
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "")
+    #: where failed sign-ins are counted: memory:// (per worker) means the database instead; or redis://...
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     SIGNIN_LIMITS_ENABLED = True
     SIGNIN_WINDOW_S = int(os.environ.get("SIGNIN_WINDOW_S", 15 * 60))
     SIGNIN_MAX_FAILURES_PER_ACCOUNT = int(os.environ.get("SIGNIN_MAX_FAILURES_PER_ACCOUNT", 10))
