@@ -1,5 +1,4 @@
 """The problem catalogue: every expected failure has a class, a status and a stable id."""
-import marshmallow as ma
 from flask import jsonify
 from werkzeug.exceptions import HTTPException
 
@@ -100,16 +99,6 @@ class SubmissionConflict(Problem):
 
 class AttachmentMismatch(Problem):
     problem, message = "attachment.mismatch", "The attachment does not match its declared hash or size."
-
-
-class ProblemSchema(ma.Schema):
-    """What every JSON error body is (documented as each API operation's default response)."""
-
-    status = ma.fields.Integer(required=True, metadata={"description": "HTTP status"})
-    problem = ma.fields.String(required=True, metadata={"description": "Stable problem id, e.g. auth.throttled"})
-    message = ma.fields.String(required=True, metadata={"description": "What went wrong, in the interface language"})
-    details = ma.fields.Dict(metadata={"description": "Facts about this problem (field, retry_after, ...)"})
-    errors = ma.fields.Dict(metadata={"description": "Field errors of a request that failed validation, by location"})
 
 
 def problem_response(problem: Problem):

@@ -16,7 +16,7 @@ naming = {
     "pk": "pk_%(table_name)s",
 }
 
-from .errors import ProblemSchema  # noqa: E402
+from .error_schema import ProblemSchema  # noqa: E402
 
 
 class LianhuApi(Api):
