@@ -8,6 +8,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 
+from .error_schema import ProblemSchema
+
 naming = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -15,9 +17,6 @@ naming = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-from .error_schema import ProblemSchema  # noqa: E402
-
 
 class LianhuApi(Api):
     """flask-smorest's Api, documenting what the API really sends: our problem bodies as every operation's
