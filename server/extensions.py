@@ -18,6 +18,7 @@ naming = {
     "pk": "pk_%(table_name)s",
 }
 
+
 class LianhuApi(Api):
     """flask-smorest's Api, documenting what the API really sends: our problem bodies as every operation's
     error response, and X-Pagination as the JSON text it is (not as an object)."""
