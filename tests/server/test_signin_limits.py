@@ -154,3 +154,28 @@ def test_failures_can_live_in_redis(app, world):
             with worker.app_context():
                 from server.extensions import db
                 db.engine.dispose()
+
+
+def test_client_address_comes_from_the_proxy_only_when_trusted(app, client, world):
+    """Behind nginx (TRUSTED_PROXIES=1) the address is X-Forwarded-For; without a proxy a forged one is ignored."""
+    proxied = _second_worker(app, TRUSTED_PROXIES=1, SIGNIN_MAX_FAILURES_PER_ADDRESS=5)
+    direct = _second_worker(app, SIGNIN_MAX_FAILURES_PER_ADDRESS=5)
+    try:
+        def attempt(worker, username, password, forwarded):
+            return worker.test_client().post("/api/v1/devices", json={"username": username, "password": password,
+                                                                       "name": "p"},
+                                             headers={"X-Forwarded-For": forwarded}).status_code
+        assert [attempt(proxied, f"ghost{n}", "x", "10.7.7.7") for n in range(5)] == [401] * 5
+        assert attempt(proxied, "cadre01", "secret-pass", "10.7.7.7") == 429
+        assert attempt(proxied, "cadre01", "secret-pass", "10.7.7.8") == 201
+        assert [attempt(direct, f"phantom{n}", "x", f"10.8.0.{n}") for n in range(5)] == [401] * 5
+        assert attempt(direct, "cadre02", "secret-pass", "10.8.0.99") == 429  # the real address is 127.0.0.1
+        # and HTTPS as nginx saw it allows HTTP Basic on OpenRosa
+        response = proxied.test_client().get("/openrosa/formList", headers={
+            **basic("cadre02", "secret-pass"), "X-Forwarded-For": "10.7.7.9", "X-Forwarded-Proto": "https"})
+        assert response.status_code == 200
+    finally:
+        for worker in (proxied, direct):
+            with worker.app_context():
+                from server.extensions import db
+                db.engine.dispose()
