@@ -1,4 +1,5 @@
-// Behaviour every manager page shares, kept out of inline handlers so the CSP can forbid inline script.
+// Page behaviour kept out of inline handlers (the CSP forbids inline script): the period picker submits
+// on change, [data-print] buttons print. Included by the pages that use them.
 document.addEventListener("change", (event) => {
   if (event.target.matches("[data-autosubmit]")) event.target.form.submit();
 });
