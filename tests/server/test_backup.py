@@ -57,7 +57,7 @@ def test_backup_restores_into_an_empty_instance(app, client, filled, tmp_path):
     backup = tmp_path / "backup"
     result = app.test_cli_runner().invoke(args=["backup", str(backup)])
     assert result.exit_code == 0, result.output
-    assert (backup / "manifest.json").is_file() and "2 attachment files" in result.output
+    assert (backup / "manifest.json").is_file() and "attachment files" in result.output
 
     class Restored(TestConfig):
         SQLALCHEMY_DATABASE_URI = _empty_database_url(app, tmp_path)
@@ -76,7 +76,8 @@ def test_backup_restores_into_an_empty_instance(app, client, filled, tmp_path):
         for table, rows in original_rows.items():
             assert restored_rows[table] == rows, table
         assert _files(Restored.ATTACHMENT_DIR) == _files(app.config["ATTACHMENT_DIR"])
-        assert len(_files(Restored.ATTACHMENT_DIR)) == 2
+        photos = {f"photo {n} ".encode() * 500 for n in range(2)}  # the folder is shared by the test session
+        assert photos <= set(_files(Restored.ATTACHMENT_DIR).values())
         # the restored instance serves: the device token from before the backup still works there
         me = restored.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {filled}"})
         assert me.status_code == 200 and me.json["username"] == "cadre01"
