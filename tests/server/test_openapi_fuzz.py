@@ -42,4 +42,5 @@ def test_api_answers_as_documented(case, app, tokens):
     if time.monotonic() - _started[0] > TIME_CAP_S:
         pytest.skip(f"the fuzzing time cap ({TIME_CAP_S:.0f} s) is used up")
     for headers in tokens.values():
-        case.call_and_validate(headers=headers, checks=CHECKS, app=app)
+        # the WSGI transport does not gunzip (server/compression.py gzips large bodies when asked): ask for none
+        case.call_and_validate(headers={**headers, "Accept-Encoding": "identity"}, checks=CHECKS, app=app)
