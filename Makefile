@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: run test deps dev-deps vendor fieldapp translations assets bench clean browser-deps java-deps
+.PHONY: run test deps dev-deps vendor fieldapp translations assets bench clean browser-deps java-deps bench-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -80,13 +80,22 @@ test: dev-deps assets browser-deps java-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "no tests collected"; exit 1; fi; exit $$status
 
+# The slow-client bench runs nginx in front of gunicorn (deploy/): installed here when we may (root).
+bench-deps:
+	@if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; \
+	  else echo "nginx missing: bench/slow_clients.py needs it (apt-get install nginx)"; fi; \
+	fi
+
 # Benchmarks print figures (README, Benchmarks). Full-size coverage: $(BIN)/python bench/coverage.py
-bench: dev-deps assets
+bench: dev-deps assets bench-deps
 	$(BIN)/python bench/import_households.py
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/coverage.py --households 20000 --villages 40 --cadres 400 --visits 100000 --sqlite /tmp/lianhu-bench-small.db
 	$(BIN)/python bench/fieldapp.py
 	$(BIN)/python bench/exports.py --n 20000
+	$(BIN)/python bench/slow_clients.py
 
 clean:
 	rm -rf $(VENV) node_modules server/static/vendor server/static/fieldapp

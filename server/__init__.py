@@ -78,6 +78,8 @@ def create_app(config: type | None = None) -> Flask:
     from .compression import register as register_compression
     register_compression(app)
     register_error_handlers(app)
+    from . import security
+    security.init_app(app)
     from .cli import register_cli
     register_cli(app)
     return app

@@ -58,6 +58,46 @@ def create_user(username, password, role, area_code, display_name):
     click.echo(f"created {role} {username}")
 
 
+@users_cli.command("set-password")
+@click.argument("username")
+@click.argument("password")
+def set_password(username, password):
+    """Give a user a new password; their web sessions end."""
+    from .auth.models import User
+    from .auth.services import set_password as change
+    user = db.session.scalar(db.select(User).filter_by(username=username))
+    if user is None:
+        raise click.ClickException(f"No user {username}")
+    change(user, password)
+    db.session.commit()
+    click.echo(f"password changed for {username}; their web sessions are signed out")
+
+
+@click.command("backup")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def backup_command(directory):
+    """Write a consistent copy of the database and the attachments into DIRECTORY (server may keep running)."""
+    from .backup import BackupError, make_backup
+    try:
+        summary = make_backup(directory)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"backup in {directory}: database ({summary['engine']}), {summary['files']} attachment files")
+
+
+@click.command("restore")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database that already has data.")
+def restore_command(directory, force):
+    """Load a backup made by `flask backup` into this instance's (empty) database and attachment folder."""
+    from .backup import BackupError, restore_backup
+    try:
+        summary = restore_backup(directory, force=force)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"restored from {directory}: database ({summary['engine']}), {summary['files']} attachment files")
+
+
 @forms_cli.command("upload")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--kind", type=click.Choice(["visit", "satisfaction", "other"]))
@@ -147,5 +187,6 @@ def check_summary_command():
 
 def register_cli(app):
     """Attach the command groups to the app."""
-    for command in (setup_command, users_cli, forms_cli, households_cli, demo_cli, coverage_cli):
+    for command in (setup_command, users_cli, forms_cli, households_cli, demo_cli, coverage_cli, backup_command,
+                    restore_command):
         app.cli.add_command(command)

@@ -1,5 +1,6 @@
 """Configuration classes; secrets and the database URL come from the environment."""
 import os
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,9 +44,24 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 20 * 1024 * 1024))
     PASSWORD_HASH_METHOD = "scrypt"
     RATELIMIT_ENABLED = True
+    #: where failed sign-ins are counted: memory:// (per worker) means the database instead; or redis://...
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-    LOGIN_RATE_LIMIT = "10 per minute"
+    SIGNIN_LIMITS_ENABLED = True
+    SIGNIN_WINDOW_S = int(os.environ.get("SIGNIN_WINDOW_S", 15 * 60))
+    SIGNIN_MAX_FAILURES_PER_ACCOUNT = int(os.environ.get("SIGNIN_MAX_FAILURES_PER_ACCOUNT", 10))
+    SIGNIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("SIGNIN_MAX_FAILURES_PER_ADDRESS", 100))
     WTF_CSRF_TIME_LIMIT = None
+
+    #: web sessions: a working day at most, ended after an hour unused; cookie Secure outside development
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=int(os.environ.get("SESSION_HOURS", 10)))
+    SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", 60))
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = not DEVELOPMENT
+    SESSION_REFRESH_EACH_REQUEST = False
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", 31536000))
+    #: proxies in front of the app (nginx: 1) whose X-Forwarded-For / -Proto are believed
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
 
     GEO_RADIUS_M = float(os.environ.get("GEO_RADIUS_M", 100))
     GEO_MAX_ACCURACY_M = float(os.environ.get("GEO_MAX_ACCURACY_M", 50))
@@ -88,3 +104,4 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = False
     WTF_CSRF_ENABLED = True
     DEVELOPMENT = False
+    SESSION_COOKIE_SECURE = False  # the test client and live server speak plain HTTP

@@ -15,6 +15,10 @@ class Problem(Exception):
         self.message = message or self.message
         self.details = details
 
+    def headers(self) -> dict:
+        """Extra response headers this problem carries (Retry-After, ...)."""
+        return {}
+
     def to_dict(self) -> dict:
         body = {"status": self.http_status, "problem": self.problem, "message": self.message}
         if self.details:
@@ -40,6 +44,13 @@ class BadCredentials(Problem):
 
 class TokenInvalid(Problem):
     http_status, problem, message = 403, "auth.token_invalid", "This token is not valid or was revoked."
+
+
+class SignInThrottled(Problem):
+    http_status, problem, message = 429, "auth.throttled", "Too many failed sign-ins; try again later."
+
+    def headers(self) -> dict:
+        return {"Retry-After": str(self.details.get("retry_after", 60))}
 
 
 class Forbidden(Problem):
@@ -94,6 +105,7 @@ def problem_response(problem: Problem):
     """Render a problem as a JSON response."""
     response = jsonify(problem.to_dict())
     response.status_code = problem.http_status
+    response.headers.update(problem.headers())
     return response
 
 

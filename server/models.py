@@ -1,7 +1,7 @@
 """Imports every area's models so SQLAlchemy and Alembic see the whole schema."""
 from .areas.models import Area  # noqa: F401
 from .audit.models import AuditEntry  # noqa: F401
-from .auth.models import Device, User  # noqa: F401
+from .auth.models import Device, SignInFailure, User  # noqa: F401
 from .cases.models import Case, CaseEvent  # noqa: F401
 from .households.models import Assignment, Household, VisitPolicy  # noqa: F401
 from .satisfaction.models import SatisfactionLink  # noqa: F401

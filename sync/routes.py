@@ -36,7 +36,7 @@ def _authenticate(token=None):
         raise Unauthenticated("Sign in with your username and password, or use your device link.")
     if not (current_app.config.get("DEVELOPMENT") or request.is_secure):
         raise Forbidden("HTTP Basic sign-in needs HTTPS; use your device link (/key/<token>/openrosa).")
-    g.actor, g.device = authenticate(auth.username or "", auth.password or ""), None
+    g.actor, g.device = authenticate(auth.username or "", auth.password or "", request.remote_addr), None
     return g.actor, None
 
 
@@ -165,7 +165,8 @@ def not_found(rest="", token=None):
 
 @bp.errorhandler(Problem)
 def problem_as_xml(problem: Problem):
-    return openrosa.error(problem.message, problem.http_status, REALM if problem.http_status == 401 else None)
+    headers = {**problem.headers(), **(REALM if problem.http_status == 401 else {})}
+    return openrosa.error(problem.message, problem.http_status, headers or None)
 
 
 @bp.errorhandler(HTTPException)

@@ -1,5 +1,5 @@
 """Users (admin, manager, cadre, surveyor) and their device tokens."""
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -21,6 +21,8 @@ class User(db.Model):
     phone: Mapped[str | None] = mapped_column(String(32))
     is_party_member: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: bumped on sign-out and password change: web sessions carrying an older epoch are void
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at = mapped_column(UtcDateTime, default=utcnow, nullable=False)
 
     area = relationship("Area")
@@ -42,3 +44,15 @@ class Device(db.Model):
     revoked_at = mapped_column(UtcDateTime)
 
     user = relationship("User")
+
+
+class SignInFailure(db.Model):
+    """One failed sign-in, counted against an account ("user:NAME") and an address ("addr:IP").
+
+    Kept in the database so that every gunicorn worker and app server sees the same counts."""
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (Index("ix_sign_in_failures_key_at", "key", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200))
+    failed_at = mapped_column(UtcDateTime, default=utcnow, nullable=False)

@@ -1,6 +1,7 @@
 """Users, passwords, device tokens, and who is making the current request."""
 import hashlib
 import secrets
+import time
 from datetime import timedelta
 
 from flask import current_app, g, request, session
@@ -11,6 +12,7 @@ from ..audit import services as audit
 from ..errors import BadCredentials, Conflict, Forbidden, NotFound, TokenInvalid, Unauthenticated
 from ..extensions import db
 from ..models_base import utcnow
+from . import throttle
 from .models import ROLES, Device, User
 from .roles import require_role  # noqa: F401  (re-exported: most areas import it from here)
 
@@ -42,16 +44,30 @@ def create_user(username, password, role, *, area_id=None, display_name="", acto
     return user
 
 
-def authenticate(username: str, password: str) -> User:
-    """The active user with these credentials, or BadCredentials."""
+def authenticate(username: str, password: str, address: str | None = None) -> User:
+    """The active user with these credentials, or BadCredentials; SignInThrottled after too many
+    recent failures for this account or from this address (throttle)."""
     global _DUMMY_HASH
+    throttle.check(username, address)
     user = db.session.scalar(db.select(User).filter_by(username=username or ""))
     if user is None or not user.is_active:
         _DUMMY_HASH = _DUMMY_HASH or hash_password("timing")
         check_password_hash(_DUMMY_HASH, password or "")  # same cost either way
+        ok = False
+    else:
+        ok = check_password_hash(user.password_hash, password or "")
+    if not ok:
+        throttle.record_failure(username, address)
         raise BadCredentials()
-    if not check_password_hash(user.password_hash, password or ""):
-        raise BadCredentials()
+    return user
+
+
+def set_password(user: User, password: str, actor=None) -> User:
+    """A new password; every web session of the user ends (their session epoch moves on)."""
+    user.password_hash = hash_password(password)
+    user.session_epoch = (user.session_epoch or 0) + 1
+    db.session.flush()
+    audit.record(actor, "user.password", "user", user.id)
     return user
 
 
@@ -120,9 +136,25 @@ def authenticate_request() -> None:
         g.device = device_for_token(header[7:].strip())
         g.actor = g.device.user
     elif session.get("user_id"):
-        user = db.session.get(User, session["user_id"])
-        if user is not None and user.is_active:
+        user = _session_user()
+        if user is not None:
             g.actor, g.via_session = user, True
+
+
+def _session_user() -> User | None:
+    """The session's user while the session is live: same epoch as the user's, used recently
+    (SESSION_IDLE_MINUTES) and younger than PERMANENT_SESSION_LIFETIME (a working day)."""
+    user = db.session.get(User, session["user_id"])
+    now = int(time.time())
+    idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
+    lifetime = current_app.permanent_session_lifetime.total_seconds()
+    if (user is None or not user.is_active or session.get("epoch") != user.session_epoch
+            or now - session.get("seen", 0) > idle or now - session.get("started", 0) > lifetime):
+        end_session()
+        return None
+    if now - session["seen"] >= 60:  # refresh at most once a minute: fewer Set-Cookie headers
+        session["seen"] = now
+    return user
 
 
 def authenticate_basic() -> None:
@@ -139,7 +171,7 @@ def authenticate_basic() -> None:
         g.device = device_for_token(auth.password or "")
         g.actor = g.device.user
     except TokenInvalid:
-        g.actor = authenticate(auth.username or "", auth.password or "")
+        g.actor = authenticate(auth.username or "", auth.password or "", request.remote_addr)
 
 
 def current_actor() -> User:
@@ -160,8 +192,25 @@ def login_session(user: User) -> None:
     kept = {key: session[key] for key in ("csrf_token", "lang") if key in session}
     session.clear()
     session.update(kept)  # the sign-in page's CSRF token stays valid for the signed-in pages
-    session["user_id"] = user.id
+    now = int(time.time())
+    session.update(user_id=user.id, epoch=user.session_epoch or 0, started=now, seen=now)
     session.permanent = True
+
+
+def end_session() -> None:
+    """Forget the web session's user (the language choice stays)."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
+def logout_session(user: User | None) -> None:
+    """Sign out: this cookie, and any copy of it, stops working (the user's epoch moves on)."""
+    if user is not None:
+        user.session_epoch = (user.session_epoch or 0) + 1
+        db.session.flush()
+    end_session()
 
 
 def list_users(actor: User, role: str | None = None) -> list[User]:

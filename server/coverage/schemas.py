@@ -55,8 +55,8 @@ class CoverageNumbersSchema(Schema):
 
 
 class CoverageRowSchema(CoverageNumbersSchema):
-    area = fields.Nested(CoverageAreaSchema)
-    cadre = fields.Nested(CoverageCadreSchema)
+    area = fields.Nested(CoverageAreaSchema, allow_none=True)
+    cadre = fields.Nested(CoverageCadreSchema, allow_none=True)
 
 
 class CoverageReportSchema(Schema):

@@ -4,12 +4,12 @@ HTTP Basic (a password, or a device token as the password; HTTPS outside develop
 or the web session; every read is scoped as the submissions API's."""
 import json
 
-from flask import Blueprint, Response, current_app, request, stream_with_context, url_for
+from flask import Blueprint, Response, request, stream_with_context, url_for
 
 from ..auth.services import authenticate_basic, current_actor
 from ..coverage.periods import zone
 from ..errors import NotFound
-from ..extensions import csrf, limiter
+from ..extensions import csrf
 from . import odata
 from .tables import form_and_tables
 
@@ -108,12 +108,7 @@ def entity_count(form_id, name):
     return Response(str(count), content_type="text/plain;charset=utf-8")
 
 
-def _sign_in_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-#: wrong passwords over Basic count against the same limit as the sign-in page (per address)
-limiter.limit(_sign_in_limit, deduct_when=lambda response: response.status_code == 401)(bp)
+# Wrong passwords over Basic count against the sign-in limits (server/auth/throttle.py, via authenticate).
 
 
 def register(app):

@@ -4,10 +4,11 @@ Hashed assets are cached for a year; index.html, sw.js and the manifest are reva
 load so a new build reaches phones. The service worker lives at /app/sw.js, so its scope is /app/.
 """
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template_string, send_from_directory
 from werkzeug.exceptions import NotFound
+
+from ..security import tile_origins
 
 bp = Blueprint("fieldapp", __name__)
 
@@ -26,15 +27,6 @@ TYPES = {".webmanifest": "application/manifest+json", ".js": "text/javascript", 
 def app_folder() -> Path:
     """Where the build lives (FIELDAPP_DIR overrides, for tests)."""
     return Path(current_app.config.get("FIELDAPP_DIR") or Path(current_app.static_folder) / "fieldapp")
-
-
-def tile_origins() -> list[str]:
-    """Origins the household map may load tiles from (the configured one and the form engine's OSM)."""
-    origins = {"https://tile.openstreetmap.org"}
-    parts = urlsplit(current_app.config.get("TILE_URL", "").replace("{s}", "SUBDOMAIN"))
-    if parts.scheme in ("http", "https") and parts.netloc:
-        origins.add(f"{parts.scheme}://{parts.netloc.split('@')[-1].replace('SUBDOMAIN', '*')}")
-    return sorted(origins)
 
 
 def content_security_policy() -> str:

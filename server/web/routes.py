@@ -1,10 +1,11 @@
 """Manager web pages: sign-in, sign-out, home; the page modules register on the same blueprint."""
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..auth import services as auth
-from ..errors import BadCredentials
-from ..extensions import db, limiter
+from ..errors import BadCredentials, SignInThrottled
+from ..extensions import db
+from ..security import safe_next
 from . import i18n
 from .common import bp, signed_in_user
 
@@ -12,30 +13,29 @@ bp.record_once(lambda state: i18n.compile_catalogues(state.app))
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login():
-    """Username and password form; CSRF-protected."""
-    error = None
+    """Username and password form; CSRF-protected; failed sign-ins are limited (auth.throttle)."""
+    error, status, headers = None, 200, {}
     if request.method == "POST":
         try:
-            user = auth.authenticate(request.form.get("username", ""), request.form.get("password", ""))
+            user = auth.authenticate(request.form.get("username", ""), request.form.get("password", ""),
+                                     request.remote_addr)
         except BadCredentials:
-            error = _("Wrong username or password.")
+            error, status = _("Wrong username or password."), 401
+        except SignInThrottled as exc:
+            error, status, headers = exc.message, 429, exc.headers()
         else:
             auth.login_session(user)
             db.session.commit()
-            target = request.args.get("next", "")
-            return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("web.home"))
-    return render_template("web/login.html", error=error), (401 if error else 200)
+            return redirect(safe_next(request.args.get("next")) or url_for("web.home"))
+    return render_template("web/login.html", error=error), status, headers
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """End the web session."""
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    """End the web session; a copy of its cookie stops working too."""
+    auth.logout_session(signed_in_user())
+    db.session.commit()
     return redirect(url_for("web.login"))
 
 

@@ -148,9 +148,8 @@ def test_manager_never_sees_another_township(client, scenario, token_for):
     assert client.get(f"/api/v1/coverage/map.geojson?area={scenario.v2.id}", headers=headers).status_code == 404
 
 
-def test_village_manager_by_session(client, scenario):
-    with client.session_transaction() as session:  # signed in on the web (GETs need no CSRF header)
-        session["user_id"] = scenario.v2_manager.id
+def test_village_manager_by_session(client, scenario, login):
+    login(scenario.v2_manager)  # signed in on the web (GETs need no CSRF header)
     report = client.get("/api/v1/coverage?period=2026-Q4").json
     assert report["area"]["code"] == "NH-SZ-02" and numbers(report["total"]) == (2, 1, 50.0, 0, 1)
 

@@ -1,4 +1,4 @@
-"""Device tokens, web sessions with CSRF, rate limits, password hashing, users."""
+"""Device tokens, web sessions with CSRF, password hashing, users (sign-in limits: test_signin_limits)."""
 import re
 
 import pytest
@@ -7,7 +7,6 @@ from sqlalchemy import text
 from server import create_app
 from server.auth.models import Device, User
 from server.config import Config
-from server.extensions import limiter
 
 
 def sign_in_device(client, username, password="secret-pass", name="phone"):
@@ -89,49 +88,6 @@ def test_me_describes_the_token_holder(client, world, token_for):
     me = client.get("/api/v1/me", headers=token_for(world.manager)).json
     assert me == {**me, "username": "manager", "role": "manager", "area_id": world.town.id}
     assert "password_hash" not in me and "password" not in me
-
-
-@pytest.fixture
-def limited_app(app):
-    """A second app on the same database with the login rate limit switched on."""
-    class LimitedConfig(Config):
-        TESTING = True
-        SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
-        ATTACHMENT_DIR = app.config["ATTACHMENT_DIR"]
-        PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
-        RATELIMIT_ENABLED = True
-        LOGIN_RATE_LIMIT = "3 per minute"
-
-    limited = create_app(LimitedConfig)
-    yield limited
-    # the limiter is one object shared by every app: switch it back off for the other tests
-    limiter.enabled = False
-    with limited.app_context():
-        from server.extensions import db
-        db.engine.dispose()
-
-
-def test_device_sign_in_is_rate_limited(limited_app, world):
-    client = limited_app.test_client()
-    codes = [sign_in_device(client, "cadre01", "wrong-pass").status_code for _ in range(5)]
-    assert codes[:3] == [401, 401, 401]
-    assert codes[3:] == [429, 429]
-    response = sign_in_device(client, "cadre01")
-    assert response.status_code == 429 and response.json["status"] == 429
-
-
-def test_web_login_is_rate_limited(limited_app, world):
-    client = limited_app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    form = {"username": "manager", "password": "bad-password", "csrf_token": csrf}
-    codes = [client.post("/login", data=form).status_code for _ in range(4)]
-    assert codes == [401, 401, 401, 429]
-
-
-def test_rate_limit_left_off_for_other_apps(client, world):
-    codes = {sign_in_device(client, "cadre01", "wrong-pass").status_code for _ in range(12)}
-    assert codes == {401}
 
 
 def test_web_login_needs_csrf_token(client, world):
