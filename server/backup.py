@@ -6,7 +6,6 @@ PostgreSQL), while the server keeps running. Attachments are content-addressed a
 folder after the snapshot gives every file the snapshot names; files of later submissions come along
 harmlessly. DIR holds manifest.json, database.sqlite3 or database.pgdump, and attachments/."""
 import json
-import os
 import shutil
 import sqlite3
 import subprocess

@@ -43,3 +43,10 @@ def live_server(app):
 def artifacts():
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(autouse=True)
+def quick_visits(app, monkeypatch):
+    """A browser test fills a visit in seconds, where a cadre takes minutes: the form-time check
+    (VISIT_MIN_SECONDS) is tested with real timings in tests/sync/test_truthfulness.py."""
+    monkeypatch.setitem(app.config, "VISIT_MIN_SECONDS", 0)
