@@ -1,9 +1,13 @@
 """Why a visit or an answer is flagged: one table of reason codes with Chinese and English text.
 
 A flag is a dict ``{"code": ..., **params}`` kept in ``submissions.geo_flags``; ``reason_text``
-renders it for a page in the interface language. Pages, the review queue and exports import
-this table; nothing else spells a reason out.
+renders it for a page in the interface language. ``geo_reason_text`` renders the one-line
+``submissions.geo_reason`` that geo.py writes for a plain location check (far, low accuracy ...).
+Pages, the review queue, the API and exports import this module; nothing else spells a reason out.
 """
+import re
+
+from flask_babel import lazy_gettext as _l
 
 #: code -> (Chinese, English); the texts are str.format templates over the flag's params
 REASONS: dict[str, tuple[str, str]] = {
@@ -86,3 +90,47 @@ def reason_text(flag: dict, locale: str = "zh") -> str:
 def reasons_text(flags, locale: str = "zh") -> list[str]:
     """Every flag of a submission as text."""
     return [reason_text(f, locale) for f in flags or [] if isinstance(f, dict)]
+
+
+#: Why a location check came out as it did: one row per reason, (code, how geo.py words it, what the
+#: page shows). A stored reason is either the code itself or geo.py's English sentence; the named groups
+#: of the pattern fill the message. Add a row for each new kind of flag.
+GEO_REASONS = [
+    ("no_fix", r"no location was captured", _l("No location was captured.")),
+    ("no_household", r"no household to compare with", _l("No household to compare the location with.")),
+    ("no_accuracy", r"the accuracy was not reported", _l("The phone did not report the accuracy.")),
+    ("low_accuracy", r"accuracy (?P<accuracy>[\d.]+) m is worse than (?P<limit>[\d.]+) m",
+     _l("Accuracy %(accuracy)s m is worse than the %(limit)s m allowed.")),
+    ("anchored", r"the household had no reference location; this visit sets it",
+     _l("The household had no reference location; this visit set it.")),
+    ("far", r"(?P<distance>[\d.]+) m from the household \(accuracy (?P<accuracy>[\d.]+) m\)",
+     _l("%(distance)s m from the household (accuracy %(accuracy)s m).")),
+    ("mock_location", r"the device reported a mock location", _l("The phone reported a mock (fake) location.")),
+    ("zero_accuracy", r"accuracy exactly 0 \(a mock location provider\)",
+     _l("Accuracy exactly 0 m, as a fake-location app reports it.")),
+    ("future_clock", r"captured_at is in the future \(device clock\)",
+     _l("The capture time is in the future (the phone's clock is wrong).")),
+    ("late_entry", r"captured_at is more than (?P<days>\d+) days before it was received",
+     _l("Captured more than %(days)s days before it was received.")),
+    ("speed", r"(?P<km>[\d.]+) km from the previous visit in (?P<minutes>\d+) min \((?P<speed>\d+) km/h\)",
+     _l("%(km)s km from the previous visit in %(minutes)s min (%(speed)s km/h): faster than possible on the road.")),
+]
+_REASON_PATTERNS = [(code, re.compile(pattern), message) for code, pattern, message in GEO_REASONS]
+
+
+def geo_reason_text(reason) -> str:
+    """A stored geo_reason (a code, geo.py's sentence, or a flag's English text; several joined by '; ')
+    in the page's language."""
+    if not reason:
+        return ""
+    out = []
+    for part in str(reason).split("; "):
+        for code, pattern, message in _REASON_PATTERNS:
+            match = pattern.fullmatch(part.strip())
+            if part.strip() == code or match:
+                out.append(str(message) % (match.groupdict() if match else {}) if match else
+                           str(message).split("%(")[0].rstrip(" ,:") or part)
+                break
+        else:
+            out.append(part)
+    return " ".join(out)

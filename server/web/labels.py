@@ -1,7 +1,8 @@
 """Display names of stored codes (categories, geo statuses, roles ...), translated per request."""
-import re
 
 from flask_babel import lazy_gettext as _l
+
+from ..submissions.reasons import geo_reason_text
 
 CATEGORIES = {
     "ordinary": _l("Ordinary"), "low_income": _l("Low income"), "elderly_alone": _l("Elderly living alone"),
@@ -34,53 +35,10 @@ def context() -> dict:
         "category_label": lambda c: label(CATEGORIES, c), "geo_label": lambda c: label(GEO_STATUSES, c),
         "status_label": lambda c: label(COVERAGE_STATUSES, c), "review_label": lambda c: label(REVIEW_STATES, c),
         "role_label": lambda c: label(ROLES, c), "form_state_label": lambda c: label(FORM_STATES, c),
-        "source_label": lambda c: label(LOCATION_SOURCES, c), "reason_text": reason_text,
+        "source_label": lambda c: label(LOCATION_SOURCES, c), "reason_text": geo_reason_text,
         "filter_label": lambda c: label(FILTERS, c), "audit_label": lambda c: label(AUDIT_ACTIONS, c),
         "target_label": lambda c: label(TARGETS, c),
     }
-
-
-#: Why a location check came out as it did: one row per reason, (code, how geo.py words it, what the
-#: page shows). A stored reason is either the code itself or geo.py's English sentence; the named groups
-#: of the pattern fill the message. Add a row for each new kind of flag.
-GEO_REASONS = [
-    ("no_fix", r"no location was captured", _l("No location was captured.")),
-    ("no_household", r"no household to compare with", _l("No household to compare the location with.")),
-    ("no_accuracy", r"the accuracy was not reported", _l("The phone did not report the accuracy.")),
-    ("low_accuracy", r"accuracy (?P<accuracy>[\d.]+) m is worse than (?P<limit>[\d.]+) m",
-     _l("Accuracy %(accuracy)s m is worse than the %(limit)s m allowed.")),
-    ("anchored", r"the household had no reference location; this visit sets it",
-     _l("The household had no reference location; this visit set it.")),
-    ("far", r"(?P<distance>[\d.]+) m from the household \(accuracy (?P<accuracy>[\d.]+) m\)",
-     _l("%(distance)s m from the household (accuracy %(accuracy)s m).")),
-    ("mock_location", r"the device reported a mock location", _l("The phone reported a mock (fake) location.")),
-    ("zero_accuracy", r"accuracy exactly 0 \(a mock location provider\)",
-     _l("Accuracy exactly 0 m, as a fake-location app reports it.")),
-    ("future_clock", r"captured_at is in the future \(device clock\)",
-     _l("The capture time is in the future (the phone's clock is wrong).")),
-    ("late_entry", r"captured_at is more than (?P<days>\d+) days before it was received",
-     _l("Captured more than %(days)s days before it was received.")),
-    ("speed", r"(?P<km>[\d.]+) km from the previous visit in (?P<minutes>\d+) min \((?P<speed>\d+) km/h\)",
-     _l("%(km)s km from the previous visit in %(minutes)s min (%(speed)s km/h): faster than possible on the road.")),
-]
-_REASON_PATTERNS = [(code, re.compile(pattern), message) for code, pattern, message in GEO_REASONS]
-
-
-def reason_text(reason) -> str:
-    """A stored geo reason (code or geo.py's sentence; several joined by '; ') in the page's language."""
-    if not reason:
-        return ""
-    out = []
-    for part in str(reason).split("; "):
-        for code, pattern, message in _REASON_PATTERNS:
-            match = pattern.fullmatch(part.strip())
-            if part.strip() == code or match:
-                out.append(str(message) % (match.groupdict() if match else {}) if match else
-                           str(message).split("%(")[0].rstrip(" ,:") or part)
-                break
-        else:
-            out.append(part)
-    return " ".join(out)
 
 
 FILTERS = {
