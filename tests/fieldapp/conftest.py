@@ -50,3 +50,24 @@ def quick_visits(app, monkeypatch):
     """A browser test fills a visit in seconds, where a cadre takes minutes: the form-time check
     (VISIT_MIN_SECONDS) is tested with real timings in tests/sync/test_truthfulness.py."""
     monkeypatch.setitem(app.config, "VISIT_MIN_SECONDS", 0)
+
+
+def wait_js(page, expression: str, arg=None, timeout: float = 30.0) -> None:
+    """Wait until a JS expression is true. Not page.wait_for_function: when it has to poll, it evals the
+    predicate inside the page, which the app's CSP (no 'unsafe-eval') refuses. page.evaluate goes
+    through the DevTools protocol, which the page's CSP does not govern; a navigation (the service
+    worker reloading the page) just means asking again."""
+    import time
+
+    from playwright.sync_api import Error
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if page.evaluate(expression, arg) if arg is not None else page.evaluate(expression):
+                return
+        except Error as exc:
+            if "context was destroyed" not in str(exc) and "navigat" not in str(exc):
+                raise
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {expression}")
+        page.wait_for_timeout(100)

@@ -1,7 +1,7 @@
 """Helpers for the phone tests: a zh phone context at a household, sign-in, visible English words."""
 import re
 
-from .conftest import PHONE
+from .conftest import PHONE, wait_js
 
 #: words that may stay Latin in the Chinese app: the language switch, the engine's logo, units and codes
 ALLOWED = {"English", "ODK", "KB", "GPS"}
@@ -55,7 +55,7 @@ def sign_in(page, username):
     page.fill("input[name=password]", "secret-pass")
     page.click("form[data-testid=signin] button[type=submit]")
     page.wait_for_selector("a.household")
-    page.wait_for_function("document.documentElement.dataset.offlineReady === '1' && !!navigator.serviceWorker.controller")
+    wait_js(page, "document.documentElement.dataset.offlineReady === '1' && !!navigator.serviceWorker.controller")
 
 
 def open_visit(page, household):

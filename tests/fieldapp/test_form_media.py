@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from server.submissions.models import Submission
 
-from .conftest import PHONE
+from .conftest import PHONE, wait_js
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "data" / "forms"))
 import corpus  # noqa: E402
@@ -35,7 +35,7 @@ def test_csv_list_pulldata_and_label_image_work_in_the_field_app(world, live_ser
     page.fill("input[name=password]", "secret-pass")
     page.click("form[data-testid=signin] button[type=submit]")
     page.wait_for_selector("a.household")
-    page.wait_for_function("document.documentElement.dataset.offlineReady === '1'")
+    wait_js(page, "document.documentElement.dataset.offlineReady === '1'")
     assert {u.rsplit("/", 1)[1] for u in media_seen} >= {"fruits.csv", "logo.png", "stalls.geojson"}
     page.goto("/app/#/form/market")
     page.wait_for_selector(".form-initialization-status.ready", state="attached")
@@ -44,7 +44,7 @@ def test_csv_list_pulldata_and_label_image_work_in_the_field_app(world, live_ser
     page.get_by_text("Price: 4").wait_for()  # pulldata('fruits', 'price', 'name', ${fruit})
     image = page.locator(".question-container").filter(has_text="Price").locator("img")
     image.wait_for()
-    page.wait_for_function("(img) => img.complete && img.naturalWidth === 8", arg=image.element_handle())
+    wait_js(page, "(img) => img.complete && img.naturalWidth === 8", image.element_handle())
     assert page.get_by_text("Failed to load").count() == 0  # the label image and audio both load
     page.locator(".question-container").filter(has_text="Region").get_by_text("South", exact=True).click()
     district = page.locator(".question-container").filter(has_text="District")

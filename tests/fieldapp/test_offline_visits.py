@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from server.submissions.models import Attachment, QuarantineItem, Submission
 
-from .conftest import PHONE
+from .conftest import PHONE, wait_js
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -41,7 +41,7 @@ def sign_in(page, username):
     page.click("form[data-testid=signin] button[type=submit]")
     page.wait_for_selector("a.household")
     # the service worker controls the page and has precached the shell: safe to lose the network
-    page.wait_for_function("document.documentElement.dataset.offlineReady === '1' && !!navigator.serviceWorker.controller")
+    wait_js(page, "document.documentElement.dataset.offlineReady === '1' && !!navigator.serviceWorker.controller")
 
 
 def pending(page) -> int:

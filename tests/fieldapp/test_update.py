@@ -4,7 +4,7 @@ import shutil
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import BUILD
+from .conftest import BUILD, wait_js
 from .test_offline_visits import open_context, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -31,7 +31,7 @@ def test_new_version_is_offered_and_applied(world, live_server, chromium, build_
                   encoding="utf-8")
     page.evaluate("navigator.serviceWorker.getRegistration('/app/').then((r) => r.update())")
     page.click("[data-testid=update]")
-    page.wait_for_function("navigator.serviceWorker.controller?.state === 'activated'")
+    wait_js(page, "navigator.serviceWorker.controller?.state === 'activated'")
     page.wait_for_selector("a.household")
     expect(page.locator("[data-testid=update]")).to_have_count(0)
     shells = [k for k in page.evaluate("caches.keys()") if k.startswith("lianhu-shell-")]
