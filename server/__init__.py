@@ -6,7 +6,7 @@ from sqlalchemy import event
 
 from .config import DEV_SECRET_KEY, INSTANCE, ROOT, Config
 from .errors import register_error_handlers
-from .extensions import api, babel, csrf, db, limiter, migrate
+from .extensions import api, babel, csrf, db, migrate
 
 
 def select_locale() -> str:
@@ -69,7 +69,6 @@ def create_app(config: type | None = None) -> Flask:
     api.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
-    limiter.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             _sqlite_pragmas(db.engine)

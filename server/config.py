@@ -43,7 +43,6 @@ class Config:
 
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 20 * 1024 * 1024))
     PASSWORD_HASH_METHOD = "scrypt"
-    RATELIMIT_ENABLED = True
     #: where failed sign-ins are counted: memory:// (per worker) means the database instead; or redis://...
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     SIGNIN_LIMITS_ENABLED = True
@@ -101,7 +100,6 @@ class TestConfig(Config):
     TESTING = True
     SQLALCHEMY_DATABASE_URI = database_url("sqlite://")
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
-    RATELIMIT_ENABLED = False
     WTF_CSRF_ENABLED = True
     DEVELOPMENT = False
     SESSION_COOKIE_SECURE = False  # the test client and live server speak plain HTTP

@@ -1,7 +1,5 @@
 """Extensions, created unbound; create_app() binds them."""
 from flask_babel import Babel
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
@@ -36,4 +34,3 @@ migrate = Migrate()
 api = LianhuApi()
 babel = Babel()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address)
