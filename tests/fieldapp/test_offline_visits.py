@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from server.submissions.models import Attachment, QuarantineItem, Submission
 
-from .conftest import PHONE, wait_js
+from .conftest import PHONE
+from .phone import sign_in  # noqa: F401  (other tests import it from here too)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -32,16 +33,6 @@ def foreign_requests(seen, live_server, app):
     tiles = TILE_HOSTS | {urlsplit(app.config["TILE_URL"].replace("{s}", "a")).hostname}
     return [url for url in seen if urlsplit(url).scheme in ("http", "https")
             and urlsplit(url).netloc != ours and urlsplit(url).hostname not in tiles]
-
-
-def sign_in(page, username):
-    page.goto("/app/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "secret-pass")
-    page.click("form[data-testid=signin] button[type=submit]")
-    page.wait_for_selector("a.household")
-    # the service worker controls the page and has precached the shell: safe to lose the network
-    wait_js(page, "document.documentElement.dataset.offlineReady === '1' && !!navigator.serviceWorker.controller")
 
 
 def pending(page) -> int:
