@@ -65,10 +65,15 @@ def set_password(username, password):
     """Give a user a new password; their web sessions end."""
     from .auth.models import User
     from .auth.services import set_password as change
+    from .errors import Problem
     user = db.session.scalar(db.select(User).filter_by(username=username))
     if user is None:
         raise click.ClickException(f"No user {username}")
-    change(user, password)
+    try:
+        change(user, password)
+    except Problem as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from exc
     db.session.commit()
     click.echo(f"password changed for {username}; their web sessions are signed out")
 

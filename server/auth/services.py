@@ -5,11 +5,13 @@ import time
 from datetime import timedelta
 
 from flask import current_app, g, request, session
+from flask_babel import gettext as _
 from flask_wtf.csrf import validate_csrf
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit import services as audit
-from ..errors import BadCredentials, Conflict, Forbidden, NotFound, TokenInvalid, Unauthenticated
+from ..errors import (BadCredentials, Conflict, Forbidden, NotFound, TokenInvalid, Unauthenticated,
+                      ValidationFailed)
 from ..extensions import db
 from ..models_base import utcnow
 from . import throttle
@@ -62,13 +64,31 @@ def authenticate(username: str, password: str, address: str | None = None) -> Us
     return user
 
 
-def set_password(user: User, password: str, actor=None) -> User:
-    """A new password; every web session of the user ends (their session epoch moves on)."""
+MIN_PASSWORD_LENGTH = 8
+
+
+def set_password(user: User, password: str, actor=None, *, action: str = "user.password") -> User:
+    """The one way a password changes (the CLI, a manager's reset, the user's own page): at least 8
+    characters; every web session of the user ends (their session epoch moves on); audited without it."""
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(_("A password has at least %(n)s characters.", n=MIN_PASSWORD_LENGTH),
+                               field="password")
     user.password_hash = hash_password(password)
     user.session_epoch = (user.session_epoch or 0) + 1
     db.session.flush()
-    audit.record(actor, "user.password", "user", user.id)
+    audit.record(actor, action, "user", user.id)
     return user
+
+
+def change_own_password(user: User, current: str, new: str, confirm: str, address: str | None) -> User:
+    """A signed-in user's own change: the current password first (wrong guesses count towards the
+    sign-in limits), then the new one twice."""
+    authenticate(user.username, current, address)
+    if new != confirm:
+        raise ValidationFailed(_("The two new passwords differ."), field="confirm")
+    if new == current:
+        raise ValidationFailed(_("The new password is the same as the current one."), field="password")
+    return set_password(user, new, actor=user)
 
 
 def issue_device(user: User, name: str) -> tuple[Device, str]:

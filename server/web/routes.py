@@ -1,9 +1,9 @@
 """Manager web pages: sign-in, sign-out, home; the page modules register on the same blueprint."""
-from flask import redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..auth import services as auth
-from ..errors import BadCredentials, SignInThrottled
+from ..errors import BadCredentials, Problem, SignInThrottled
 from ..extensions import db
 from ..security import safe_next
 from . import i18n
@@ -37,6 +37,35 @@ def logout():
     auth.logout_session(signed_in_user())
     db.session.commit()
     return redirect(url_for("web.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def own_password():
+    """Anyone signed in changes their own password; this browser stays signed in, every other copy ends."""
+    user = signed_in_user()
+    if user is None:
+        return redirect(url_for("web.login", next=request.path))
+    error, field, status, headers = None, None, 200, {}
+    if request.method == "POST":
+        form = request.form
+        try:
+            auth.change_own_password(user, form.get("current", ""), form.get("password", ""),
+                                     form.get("confirm", ""), request.remote_addr)
+        except BadCredentials:
+            db.session.rollback()
+            error, field, status = _("The current password is wrong."), "current", 401
+        except SignInThrottled as exc:
+            db.session.rollback()
+            error, status, headers = exc.message, 429, exc.headers()
+        except Problem as exc:
+            db.session.rollback()
+            error, field, status = exc.message, exc.details.get("field"), 422
+        else:
+            auth.login_session(user)  # the new epoch: this session goes on
+            db.session.commit()
+            flash(_("Password changed. Other devices signed in as you have been signed out."), "ok")
+            return redirect(url_for("web.home"), 303)
+    return render_template("web/password.html", user=user, error=error, field=field), status, headers
 
 
 @bp.route("/")
