@@ -3,10 +3,10 @@ joined to households, areas and assignments. Every report is one statement; aggr
 the database."""
 from datetime import timedelta
 
-from sqlalchemy import and_, case, cast, func, literal, literal_column, or_, select, true, tuple_
+from sqlalchemy import and_, case, func, literal, literal_column, or_, select, true, tuple_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
-from sqlalchemy.types import String, Text
+from sqlalchemy.types import String
 
 from ..areas.models import Area
 from ..auth.models import User
@@ -282,28 +282,3 @@ def household_rows(period, now, household_where, small: bool, *, status=None, ca
     elif status == "overdue":
         query = query.where(overdue)
     return query
-
-
-def map_features(period, now, household_where, small: bool):
-    """One GeoJSON Feature (text) per located household, built by the database in one pass."""
-    asg = in_force_at(period.end)
-    flagged = (select(literal_column("1"))  # looked up only for the few neither overdue nor visited
-               .where(M.c.household_id == H.c.id, month_range(period), M.c.flagged > 0).exists()
-               if is_whole_months(period) else
-               select(literal_column("1"))
-               .where(S.c.household_id == H.c.id, S.c.captured_at >= literal(period.start, UtcDateTime()),
-                      S.c.captured_at < literal(period.end, UtcDateTime()), S.c.kind == "visit",
-                      S.c.is_current == true(), S.c.geo_status.in_(FLAGGED_GEO_STATUSES)).exists())
-    status = case((overdue_clause(now), key("overdue")),
-                  (visited_in(period, small), key("visited")),
-                  (flagged, key("flagged")), else_=key("unvisited"))
-    # Built with || (PostgreSQL's json_build_object takes twice as long); coordinates and ids are numbers
-    feature = joined_text('{"type":"Feature","geometry":{"type":"Point","coordinates":[', json_text(H.c.lon), ",",
-                          json_text(H.c.lat), ']},"properties":{"id":', json_text(H.c.id), ',"code":',
-                          json_text(H.c.code), ',"head":', json_text(H.c.head_name), ',"status":', json_text(status),
-                          ',"last_visit":', json_text(utc_text(H.c.last_counted_visit_at)), ',"cadre":',
-                          json_text(U.c.display_name), ',"area_id":', json_text(H.c.area_id), "}}")
-    return (select(cast(feature, Text).label("feature"))
-            .select_from(H.outerjoin(asg, asg.c.household_id == H.c.id)
-                         .outerjoin(U, U.c.id == asg.c.cadre_id))
-            .where(*household_where, H.c.lat.is_not(None), H.c.lon.is_not(None)))

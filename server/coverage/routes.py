@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 
 from ..auth.services import current_actor
 from ..extensions import api, csrf
-from . import services
+from . import maps, services
 from .periods import parse_period
 from .schemas import (CoverageArgsSchema, CoverageHouseholdSchema, CoverageHouseholdsArgsSchema,
                       CoverageReportSchema, MapArgsSchema)
@@ -49,8 +49,20 @@ class CoverageMap(MethodView):
     def get(self, args):
         """Located households as points coloured by status (streamed)."""
         actor, period = current_actor(), period_of(args)
-        chunks = services.map_geojson(actor, period, area_id=args.get("area"))
+        chunks = maps.map_geojson(actor, period, area_id=args.get("area"))
         return Response(stream_with_context(chunks), mimetype="application/geo+json")
+
+
+@blp.route("/map.json")
+class CoverageMapCompact(MethodView):
+    @blp.arguments(MapArgsSchema, location="query")
+    @blp.response(200, description="The map.geojson households as arrays: fields, statuses, rows, cadres")
+    def get(self, args):
+        """The map's households in compact form (what the map page loads; streamed): one array per
+        household in `fields` order, status as an index into `statuses`, cadre as a key of `cadres`."""
+        actor, period = current_actor(), period_of(args)
+        chunks = maps.map_compact(actor, period, area_id=args.get("area"))
+        return Response(stream_with_context(chunks), mimetype="application/json")
 
 
 def register(app):

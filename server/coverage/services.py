@@ -1,4 +1,4 @@
-"""Coverage reports by area and by cadre, household lists and the map, scoped to the acting user."""
+"""Coverage reports by area and by cadre and household lists, scoped to the acting user (the map: maps.py)."""
 import time
 from collections import OrderedDict
 from datetime import timedelta
@@ -193,21 +193,3 @@ def page_households(actor, period, pagination_parameters, **filters) -> list[dic
     size = pagination_parameters.page_size
     rows = db.session.execute(query.limit(size).offset((page - 1) * size))
     return list(household_dicts(rows))
-
-
-def map_geojson(actor, period, *, area_id=None, now=None):
-    """The map as GeoJSON text chunks: a FeatureCollection of located households, built by the database."""
-    require_role(actor, *ROLES)
-    area = _area(actor, area_id)
-    query = queries.map_features(period, now or utcnow(), _household_where(actor, area), _is_small(actor, area))
-
-    def chunks():  # runs while the response streams: the query starts here, in its own transaction
-        yield '{"type":"FeatureCollection","features":['
-        separator = ""
-        tune_for_reports()
-        result = db.session.connection().execute(query.execution_options(yield_per=5000)).scalars()
-        for part in result.partitions():
-            yield separator + ",".join(part)
-            separator = ","
-        yield "]}"
-    return chunks()

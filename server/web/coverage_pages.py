@@ -53,7 +53,8 @@ def coverage_map(user):
     f = page_filters(user)
     total = coverage.coverage_report(user, f.period, area_id=f.area.id if f.area else None)["total"]
     return render_template("web/map.html", user=user, f=f, tiles=tile_config(), total=total,
-                           geojson_url=url_for("coverage.CoverageMap", **f.query))
+                           geojson_url=url_for("coverage.CoverageMap", **f.query),
+                           points_url=url_for("coverage.CoverageMapCompact", **f.query))
 
 
 @bp.route("/unvisited")

@@ -123,6 +123,42 @@ def test_map_features_are_valid_json_with_escaped_text_and_nulls(client, world, 
                                       "area_id": world.v1.id}}
 
 
+def compact_as_features(data):
+    """map.json's rows as map.geojson's features (coordinates to 6 decimals)."""
+    assert data["fields"] == ["lon", "lat", "id", "code", "head", "status", "last_visit", "cadre", "area_id"]
+    assert data["statuses"] == ["overdue", "visited", "flagged", "unvisited"]
+    out = []
+    for row in data["rows"]:
+        r = dict(zip(data["fields"], row))
+        properties = {"id": r["id"], "code": r["code"], "head": r["head"], "status": data["statuses"][r["status"]],
+                      "last_visit": r["last_visit"],
+                      "cadre": None if r["cadre"] is None else data["cadres"][str(r["cadre"])], "area_id": r["area_id"]}
+        out.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
+                    "properties": properties})
+    return out
+
+
+def rounded(features):
+    for f in features:
+        f["geometry"]["coordinates"] = [round(c, 6) for c in f["geometry"]["coordinates"]]
+    return features
+
+
+def test_compact_map_holds_what_the_geojson_holds(client, scenario, world, make_household, token_for):
+    make_household(world.v1, None, code="SZ01-009", head_name='Li "Big" \\ 王\n', lat=29.123456789, lon=121.987654321)
+    for actor, query in ((scenario.admin, f"period=2026-Q4&area={scenario.county.id}"), (scenario.cadre, "period=2026-Q4"),
+                         (scenario.other_manager, "period=2026-Q4"), (scenario.admin, "from=2026-11-03&to=2026-12-20")):
+        headers = token_for(actor)
+        geojson = client.get(f"/api/v1/coverage/map.geojson?{query}", headers=headers).get_json(force=True)
+        response = client.get(f"/api/v1/coverage/map.json?{query}", headers=headers)
+        assert response.status_code == 200 and response.mimetype == "application/json"
+        assert compact_as_features(response.json) == rounded(geojson["features"]) and geojson["features"]
+    odd = next(r for r in response.json["rows"] if r[3] == "SZ01-009")
+    assert odd[:2] == [121.987654, 29.123457] and odd[4] == 'Li "Big" \\ 王\n' and odd[7] is None
+    assert client.get(f"/api/v1/coverage/map.json?area={scenario.v2.id}",
+                      headers=token_for(scenario.other_manager)).status_code == 404
+
+
 def test_cadre_sees_only_their_own_row_and_households(client, scenario, token_for):
     headers = token_for(scenario.cadre)
     report = client.get("/api/v1/coverage?period=2026-Q4&by=cadre", headers=headers).json
@@ -157,7 +193,8 @@ def test_village_manager_by_session(client, scenario, login):
 @pytest.mark.parametrize("query", ["period=2026-Q5", "period=yesterday", "from=2026-13-01",
                                    "from=2026-02-01&to=2026-01-01", "period=2026&from=2026-01-01"])
 def test_bad_period_is_a_clear_422(client, scenario, token_for, query):
-    for path in ("/api/v1/coverage", "/api/v1/coverage/households", "/api/v1/coverage/map.geojson"):
+    for path in ("/api/v1/coverage", "/api/v1/coverage/households", "/api/v1/coverage/map.geojson",
+                 "/api/v1/coverage/map.json"):
         response = client.get(f"{path}?{query}", headers=token_for(scenario.admin))
         assert response.status_code == 422, response.data
         assert response.json["problem"] == "period.invalid" and response.json["message"]

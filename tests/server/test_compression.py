@@ -13,6 +13,9 @@ def test_map_is_streamed_gzip_when_accepted_and_plain_otherwise(client, world, t
     assert "Accept-Encoding" in zipped.headers["Vary"] and "Content-Length" not in zipped.headers
     assert json.loads(gzip.decompress(zipped.data)) == plain.json
     assert len(plain.json["features"]) == 5
+    compact = client.get("/api/v1/coverage/map.json?period=2026", headers={**headers, "Accept-Encoding": "gzip"})
+    assert compact.headers["Content-Encoding"] == "gzip" and "Content-Length" not in compact.headers
+    assert len(json.loads(gzip.decompress(compact.data))["rows"]) == 5
 
 
 def test_large_json_is_gzip_small_json_and_refusals_are_not(client, world, token_for, make_user, db):

@@ -1,4 +1,5 @@
-/* The coverage map: households from /api/v1/coverage/map.geojson, clustered, coloured by status. */
+/* The coverage map: households from /api/v1/coverage/map.json (the compact form of map.geojson: one array
+   per household), clustered, coloured by status. */
 (function () {
   'use strict'
   var element = document.getElementById('coverage-map')
@@ -42,16 +43,29 @@
       Lianhu.escape(t.lastVisit || 'Last visit') + ': ' + Lianhu.escape(when) + '</div>'
   }
 
-  function show (geojson) {
+  /** The compact map's rows as the properties the popup shows (p.status a name, p.cadre a name). */
+  function households (data) {
+    var at = {}
+    ;(data.fields || []).forEach(function (name, i) { at[name] = i })
+    var statuses = data.statuses || []
+    var cadres = data.cadres || {}
+    return (data.rows || []).map(function (r) {
+      var cadre = r[at.cadre]
+      return { lon: r[at.lon], lat: r[at.lat], id: r[at.id], code: r[at.code], head: r[at.head],
+        status: statuses[r[at.status]], last_visit: r[at.last_visit], area_id: r[at.area_id],
+        cadre: cadre === null || cadre === undefined ? null : (cadres[String(cadre)] || null) }
+    })
+  }
+
+  function show (data) {
     var markers = []
     var bounds = []
-    ;(geojson.features || []).forEach(function (f) {
-      if (!f.geometry || !f.geometry.coordinates) return
-      var c = f.geometry.coordinates
-      var at = Lianhu.toMap(map, c[1], c[0])
-      var status = f.properties.status || 'unvisited'
-      var marker = L.marker(at, { icon: Lianhu.statusIcon(status), title: f.properties.code, status: status })
-      marker.bindPopup(popup(f.properties))
+    households(data).forEach(function (p) {
+      if (p.lat === null || p.lon === null || p.lat === undefined || p.lon === undefined) return
+      var at = Lianhu.toMap(map, p.lat, p.lon)
+      var status = p.status || 'unvisited'
+      var marker = L.marker(at, { icon: Lianhu.statusIcon(status), title: p.code, status: status })
+      marker.bindPopup(function () { return popup(p) })  // built when opened, not for every household
       markers.push(marker)
       bounds.push(at)
     })
@@ -67,7 +81,7 @@
     element.dataset.loaded = String(markers.length)
   }
 
-  fetch(element.dataset.url, { credentials: 'same-origin', headers: { Accept: 'application/geo+json, application/json' } })
+  fetch(element.dataset.url, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
     .then(function (response) {
       if (!response.ok) throw new Error(response.status + ' ' + response.statusText)
       return response.json()
