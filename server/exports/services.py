@@ -20,6 +20,7 @@ from ..submissions.models import FLAGGED_GEO_STATUSES
 from ..surveys.models import FormVersion
 from ..web import labels
 from .columns import CHOICE_TYPES, JOINERS, code_labels, label_in, local_text, meta_header
+from .rows import json_loads_for, local_texts, stamp
 
 ROLES = ("admin", "manager", "cadre")
 BATCH = 2000
@@ -86,11 +87,13 @@ def export_plan(form, lang=None) -> tuple[list[str], list[tuple]]:
     return columns, plan
 
 
-def _repeat_text(value):
+def _repeat_text(value, parse=json.loads):
     """A repeat's JSON with readable Chinese (SQLite hands back what it stored: \\u escapes)."""
+    if not isinstance(value, str):
+        return value
     try:
-        return json.dumps(json.loads(value), ensure_ascii=False)
-    except (TypeError, ValueError):
+        return json.dumps(parse(value), ensure_ascii=False)
+    except ValueError:
         return value
 
 
@@ -109,7 +112,7 @@ def submissions_query(actor, form, plan, period=None, area_id=None, filters=None
     if actor.role == "cadre" and form.kind == "satisfaction":
         raise Forbidden("Cadres may not export satisfaction answers.")
     version_ids = select(FormVersion.id).where(FormVersion.form_pk == form.id)
-    query = (select(S.c.instance_id, FormVersion.version, S.c.captured_at, S.c.received_at,
+    query = (select(S.c.instance_id, FormVersion.version, stamp(S.c.captured_at), stamp(S.c.received_at),
                     H.c.code.label("household_code"), A.c.code.label("area_code"), U.c.username,
                     S.c.lat, S.c.lon, S.c.accuracy, S.c.geo_status, S.c.geo_distance_m, S.c.review_state,
                     *(answer_text(S.c.answers, path) for path, *_ in plan))
@@ -148,7 +151,8 @@ def submissions_export(actor, form_id: str, *, period=None, area_id=None, lang=N
     form = surveys.get_form(form_id)
     field_columns, plan = export_plan(form, lang)
     query = submissions_query(actor, form, plan, period, area_id, filters)
-    start, tz = len(META_COLUMNS), zone()
+    start, local = len(META_COLUMNS), local_texts(zone())
+    parse = json_loads_for(db.session.get_bind().dialect.name)
     geo, review = code_labels(labels.GEO_STATUSES, lang) or {}, code_labels(labels.REVIEW_STATES, lang) or {}
     fixes = [(start + i, kind, choices) for i, (_, kind, choices) in enumerate(plan)
              if kind != TEXT or choices is not None][::-1]
@@ -157,14 +161,14 @@ def submissions_export(actor, form_id: str, *, period=None, area_id=None, lang=N
         rows = db.session.connection().execute(query.execution_options(yield_per=BATCH))
         for row in rows:
             out = list(row)
-            out[2], out[3] = local_text(out[2], tz), local_text(out[3], tz)
+            out[2], out[3] = local(out[2]), local(out[3])
             if lang:
                 out[10], out[12] = geo.get(out[10], out[10]), review.get(out[12], out[12])
             for at, kind, choices in fixes:  # from the right, so earlier positions hold
                 if kind == GEOPOINT:
                     out[at:at + 1] = ["" if v is None else v for v in split_geopoint(out[at])]
                 elif kind == REPEAT:
-                    out[at] = _repeat_text(out[at])
+                    out[at] = _repeat_text(out[at], parse)
                 else:
                     out[at] = _choice_text(out[at], choices, lang)
             yield out

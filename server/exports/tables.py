@@ -18,6 +18,7 @@ from ..submissions.models import Submission
 from ..submissions.services import visible
 from ..surveys import services as surveys
 from ..surveys.models import FormVersion
+from .rows import answers_text, stamp
 
 S = Submission.__table__
 BATCH = 2000
@@ -72,11 +73,16 @@ def submissions_select(actor, form, filters: Filters, *columns):
     return query
 
 
-def main_select(actor, form, filters: Filters):
-    """The main table's select: the metadata columns (MAIN_META order) and the answers."""
-    columns = (Submission.id, Submission.instance_id, Submission.received_at, Submission.captured_at,
+def main_select(actor, form, filters: Filters, *, raw=False):
+    """The main table's select: the metadata columns (MAIN_META order) and the answers; raw: times and
+    answers as the driver gives them (rows.stamp, rows.answers_text), for rows.local_texts and rows.loads."""
+    received, captured, answers = Submission.received_at, Submission.captured_at, Submission.answers
+    if raw:
+        received, captured = stamp(received).label("received_at"), stamp(captured).label("captured_at")
+        answers = answers_text(answers).label("answers")
+    columns = (Submission.id, Submission.instance_id, received, captured,
                FormVersion.version, User.username, Household.code, Area.code.label("area_code"),
-               Submission.geo_status, Submission.geo_distance_m, Submission.review_state, Submission.answers)
+               Submission.geo_status, Submission.geo_distance_m, Submission.review_state, answers)
     query = submissions_select(actor, form, filters, *columns)
     return (query.join(FormVersion, FormVersion.id == Submission.form_version_id)
             .outerjoin(User, User.id == Submission.submitter_id)
@@ -89,8 +95,11 @@ def stream(query):
     return db.session.connection().execute(query.execution_options(yield_per=BATCH))
 
 
-def repeat_rows(table, rows):
-    """(submission id, KEY, PARENT_KEY, item) for every item of a repeat table, from (id, instance_id, answers)."""
+def repeat_rows(table, rows, parse=None):
+    """(submission id, KEY, PARENT_KEY, item) for every item of a repeat table, from (id, instance_id,
+    answers); parse: a function reading the answers (e.g. rows.loads for answers_text)."""
     for submission_id, instance_id, answers in rows:
+        if parse is not None:
+            answers = parse(answers)
         for key, parent_key, item in items(table, instance_id, answers):
             yield submission_id, key, parent_key, item

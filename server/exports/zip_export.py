@@ -6,16 +6,20 @@ flat however many submissions there are."""
 import csv
 import io
 import zipfile
+from itertools import islice
 
 from sqlalchemy import select
 
 from ..submissions.models import Attachment, Submission
 from ..submissions.services import attachment_path
 from ..web import labels
-from .columns import code_labels, field_columns, local_text, meta_header, row_values
+from .columns import code_labels, field_columns, meta_header
+from .rows import answers_text, cells, loads, local_texts
 from .tables import MAIN_META, REPEAT_META, form_and_tables, main_select, repeat_rows, stream, submissions_select
 
 CHUNK = 64 * 1024
+#: rows written at a time; deflate level (1: about three times faster than 6, the CSV a little larger)
+ROWS, LEVEL = 500, 1
 
 
 class _Pipe(io.RawIOBase):
@@ -42,11 +46,12 @@ def _csv_entry(archive, pipe, name, header, rows):
     """Write one CSV (UTF-8 with a BOM, so Excel reads Chinese) into the archive, yielding zip bytes."""
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\r\n")
+    rows = iter(rows)
     with archive.open(name, "w", force_zip64=True) as entry:
         text.write("\ufeff")
         writer.writerow(header)
-        for row in rows:
-            writer.writerow(row)
+        while batch := list(islice(rows, ROWS)):
+            writer.writerows(batch)
             if text.tell() > CHUNK:
                 entry.write(text.getvalue().encode("utf-8"))
                 text.seek(0)
@@ -59,18 +64,20 @@ def _csv_entry(archive, pipe, name, header, rows):
 
 def _main_rows(query, columns, lang, tz):
     geo, review = code_labels(labels.GEO_STATUSES, lang) or {}, code_labels(labels.REVIEW_STATES, lang) or {}
+    local, values = local_texts(tz), cells(columns, lang)
     for row in stream(query):
         (_, instance_id, received_at, captured_at, version, username, household, area, geo_status,
          distance, review_state, answers) = row
-        meta = [instance_id, local_text(received_at, tz), local_text(captured_at, tz), version, username,
+        meta = [instance_id, local(received_at), local(captured_at), version, username,
                 household, area, geo.get(geo_status, geo_status), "" if distance is None else round(distance, 1),
                 review.get(review_state, review_state)]
-        yield meta + row_values(columns, answers or {}, lang)
+        yield meta + values(loads(answers))
 
 
 def _repeat_rows(table, query, columns, lang):
-    for _, key, parent_key, item in repeat_rows(table, stream(query)):
-        yield [parent_key, key] + row_values(columns, item, lang)
+    values = cells(columns, lang)
+    for _, key, parent_key, item in repeat_rows(table, stream(query), parse=loads):
+        yield [parent_key, key] + values(item)
 
 
 def _media(archive, pipe, query):
@@ -94,13 +101,13 @@ def _media(archive, pipe, query):
 def submissions_zip(actor, form_id: str, filters, *, lang=None, attachments=False, tz=None):
     """The zip's bytes, as a generator to stream (the form and scope are checked before the first byte)."""
     form, tables = form_and_tables(actor, form_id)
-    main_query = main_select(actor, form, filters).order_by(Submission.captured_at, Submission.id)
+    main_query = main_select(actor, form, filters, raw=True).order_by(Submission.captured_at, Submission.id)
     plans = [(t, field_columns(t, lang)) for t in tables]
     ids = submissions_select(actor, form, filters, Submission.id)
 
     def generate():
         pipe = _Pipe()
-        with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+        with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=LEVEL) as archive:
             for table, columns in plans:
                 meta = MAIN_META if table.path is None else REPEAT_META
                 header = [meta_header(m, lang) for m in meta] + [c.header for c in columns]
@@ -109,7 +116,8 @@ def submissions_zip(actor, form_id: str, filters, *, lang=None, attachments=Fals
                 else:
                     name = f"{form.form_id}-{table.name}.csv"
                     query = submissions_select(actor, form, filters, Submission.id, Submission.instance_id,
-                                               Submission.answers).order_by(Submission.captured_at, Submission.id)
+                                               answers_text(Submission.answers)).order_by(Submission.captured_at,
+                                                                                          Submission.id)
                     rows = _repeat_rows(table, query, columns, lang)
                 yield from _csv_entry(archive, pipe, name, header, rows)
             if attachments:
