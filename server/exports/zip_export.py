@@ -99,30 +99,39 @@ def _media(archive, pipe, query):
 
 
 def submissions_zip(actor, form_id: str, filters, *, lang=None, attachments=False, tz=None):
-    """The zip's bytes, as a generator to stream (the form and scope are checked before the first byte)."""
+    """The zip's bytes, as a generator to stream (the form and scope are checked before the first byte).
+
+    Every query and header is made here, before the response starts: once it streams, the request's
+    session is gone (its ORM objects, the form and the actor, are detached), so the generator only runs
+    the statements made beforehand, in a session of its own."""
     form, tables = form_and_tables(actor, form_id)
-    main_query = main_select(actor, form, filters, raw=True).order_by(Submission.captured_at, Submission.id)
-    plans = [(t, field_columns(t, lang)) for t in tables]
-    ids = submissions_select(actor, form, filters, Submission.id)
+    entries = []
+    for table, columns in ((t, field_columns(t, lang)) for t in tables):
+        meta = MAIN_META if table.path is None else REPEAT_META
+        header = [meta_header(m, lang) for m in meta] + [c.header for c in columns]
+        if table.path is None:
+            name = f"{form.form_id}.csv"
+            query = main_select(actor, form, filters, raw=True).order_by(Submission.captured_at, Submission.id)
+        else:
+            name = f"{form.form_id}-{table.name}.csv"
+            query = submissions_select(actor, form, filters, Submission.id, Submission.instance_id,
+                                       answers_text(Submission.answers)).order_by(Submission.captured_at,
+                                                                                  Submission.id)
+        entries.append((name, header, table, columns, query))
+    media = None
+    if attachments:
+        ids = submissions_select(actor, form, filters, Submission.id)
+        media = (select(Attachment.name, Attachment.sha256).where(
+            Attachment.submission_id.in_(ids), Attachment.is_received.is_(True)).order_by(Attachment.id))
 
     def generate():
         pipe = _Pipe()
         with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=LEVEL) as archive:
-            for table, columns in plans:
-                meta = MAIN_META if table.path is None else REPEAT_META
-                header = [meta_header(m, lang) for m in meta] + [c.header for c in columns]
-                if table.path is None:
-                    name, rows = f"{form.form_id}.csv", _main_rows(main_query, columns, lang, tz)
-                else:
-                    name = f"{form.form_id}-{table.name}.csv"
-                    query = submissions_select(actor, form, filters, Submission.id, Submission.instance_id,
-                                               answers_text(Submission.answers)).order_by(Submission.captured_at,
-                                                                                          Submission.id)
-                    rows = _repeat_rows(table, query, columns, lang)
+            for name, header, table, columns, query in entries:
+                rows = (_main_rows(query, columns, lang, tz) if table.path is None
+                        else _repeat_rows(table, query, columns, lang))
                 yield from _csv_entry(archive, pipe, name, header, rows)
-            if attachments:
-                query = (select(Attachment.name, Attachment.sha256).where(
-                    Attachment.submission_id.in_(ids), Attachment.is_received.is_(True)).order_by(Attachment.id))
-                yield from _media(archive, pipe, query)
+            if media is not None:
+                yield from _media(archive, pipe, media)
         yield pipe.take()
     return form, generate()

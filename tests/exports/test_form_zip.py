@@ -101,3 +101,16 @@ def test_codes_of_checks_and_review_states_read_in_the_language(client, survey, 
     by_key = {r["记录编号"]: r for r in main}
     assert all(by_key[r["KEY"]]["位置核验"] == names[r["GeoStatus"]] for r in codes)
     assert {r["审核状态"] for r in main} == {"已接收"} and {r["ReviewState"] for r in codes} == {"received"}
+
+
+def test_zip_streams_over_a_real_server_after_the_request_session_is_gone(live_server, survey, token_for, world):
+    """Served by a real server (its own thread and app context, as gunicorn), the zip is written after
+    the view returned and its session was removed: the form and actor must not be needed by then."""
+    import requests
+    response = requests.get(live_server.url + URL + "?attachments=true&labels=zh", headers=token_for(world.admin),
+                            timeout=60)
+    assert response.status_code == 200
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    assert archive.testzip() is None
+    assert len(read(archive, "hh_survey.csv")) == len(survey)
+    assert any(name.startswith("media/") for name in archive.namelist())
