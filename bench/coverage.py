@@ -244,8 +244,39 @@ def timed(client, path, headers, repeat=3, stream=False):
     return min(times), statistics.median(times), size, lines
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu_s(pids) -> float:
+    """CPU seconds (user + system) the processes have used so far."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+    return total / TICK
+
+
+def postgres_backends(url):
+    """A function listing the PostgreSQL backends of the bench database (none on SQLite)."""
+    if not url or "postgres" not in url:
+        return lambda: []
+    import psycopg
+    plain = url.replace("postgresql+psycopg://", "postgresql://")
+    name = plain.rsplit("/", 1)[1].split("?")[0]
+
+    def pids():
+        with psycopg.connect(plain) as conn:
+            return [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s "
+                                               "AND pid <> pg_backend_pid()", (name,))]
+    return pids
+
+
 class Http:
-    """GETs against a gunicorn serving the bench database (gzip accepted, as browsers send)."""
+    """GETs against a gunicorn serving the bench database (gzip accepted, as browsers send); the server's
+    CPU (gunicorn's processes and the database's backends) is measured per request."""
 
     def __init__(self, env):
         import requests
@@ -257,6 +288,7 @@ class Http:
             [str(root / ".venv/bin/gunicorn"), "-w", "2", "-k", "gthread", "--threads", "4", "-b",
              f"127.0.0.1:{self.port}", "--timeout", "300", "--log-level", "warning", "wsgi:app"],
             cwd=root, env={**os.environ, **env})
+        self.backends = postgres_backends(env.get("DATABASE_URL"))
         self.base, self.session = f"http://127.0.0.1:{self.port}", requests.Session()
         for _ in range(300):
             try:
@@ -266,21 +298,36 @@ class Http:
                 time.sleep(0.1)
         raise SystemExit("gunicorn did not start")
 
-    def timed(self, path, headers, repeat=3):
-        """Best and median wall time to the last byte (not decompressed), bytes on the wire, lines."""
-        times, size, lines = [], 0, 0
+    def pids(self) -> list[int]:
+        children = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == self.process.pid:
+                        children.append(int(entry.name))
+                except (FileNotFoundError, ProcessLookupError, IndexError):
+                    pass
+        return [self.process.pid, *children, *self.backends()]
+
+    def timed(self, path, headers, repeat=3, gzip=True):
+        """Best and median wall time to the last byte (not decompressed), bytes on the wire, lines; the
+        server CPU seconds of each run go to self.cpu, the decompressed body of the last to self.body."""
+        import zlib
+        times, size, lines, self.cpu = [], 0, 0, []
         for _ in range(repeat):
-            t = time.perf_counter()
-            response = self.session.get(self.base + path, headers={**headers, "Accept-Encoding": "gzip"}, stream=True)
+            pids = self.pids()
+            before, t = process_cpu_s(pids), time.perf_counter()
+            response = self.session.get(self.base + path, stream=True,
+                                        headers={**headers, "Accept-Encoding": "gzip" if gzip else "identity"})
             body = response.raw.read(decode_content=False)
             times.append(time.perf_counter() - t)
+            self.cpu.append(process_cpu_s(pids) - before)
             assert response.status_code == 200, (path, response.status_code, body[:300])
             size = len(body)
             if response.headers.get("Content-Encoding") == "gzip":
-                import zlib
-                lines = zlib.decompress(body, 31).count(b"\n")
-            else:
-                lines = body.count(b"\n")
+                body = zlib.decompress(body, 31)
+            lines, self.body = body.count(b"\n"), body
+        self.times = times
         return min(times), statistics.median(times), size, lines
 
     def close(self):

@@ -11,6 +11,7 @@ OData demands set's first pages. Prints rows/s and the process's resident memory
 memory means the RSS does not grow with N."""
 import argparse
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -103,14 +104,33 @@ def odata_pages(client, path, headers, limit=None):
     return time.perf_counter() - t, rows, pages, before, rss_mib()
 
 
+def load_line() -> str:
+    return "load " + " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def figure(name, rows, seconds, extra=""):
+    best, median = min(seconds), statistics.median(seconds)
+    verdict = "ok" if rows / best >= 100_000 else "MISSED"
+    print(f"{name:<40} {rows:,} rows: best {rows / best:9,.0f} rows/s ({best:.2f} s), median {rows / median:9,.0f} "
+          f"rows/s  target >= 100,000 {verdict}  {extra}", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=20_000, help="visit submissions to load (1,000,000 for full size)")
     parser.add_argument("--repeat-pages", type=int, default=20, help="pages of the demands set to read")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each export (best and median)")
+    parser.add_argument("--sqlite", help="keep the SQLite data set in this file, reused when it holds --n")
+    parser.add_argument("--http", action="store_true", help="also over HTTP through gunicorn 2x4 (gzip accepted)")
+    parser.add_argument("--no-odata", action="store_true", help="skip the OData feed")
+    parser.add_argument("--load-only", action="store_true", help="load the data set, time nothing")
+    parser.add_argument("--http-only", action="store_true", help="only over HTTP")
+    parser.add_argument("--codes-only", action="store_true", help="skip the labels=zh variants")
     args = parser.parse_args()
 
     from flask_migrate import upgrade
 
+    from coverage import Http, machine
     from server import create_app
     from server.auth.models import User
     from server.auth.services import issue_device
@@ -120,7 +140,7 @@ def main():
     url = os.environ.get("DATABASE_URL")
     if url and url.rstrip("/").rsplit("/", 1)[-1] in ("test", "lianhu_ci", "postgres"):
         sys.exit("Use a database of your own for the bench (it is emptied).")
-    path = os.path.join(tempfile.mkdtemp(prefix=f"lianhu-bench-exports-{os.getpid()}-"), "bench.db")
+    path = args.sqlite or os.path.join(tempfile.mkdtemp(prefix=f"lianhu-bench-exports-{os.getpid()}-"), "bench.db")
 
     class BenchConfig(Config):
         SQLALCHEMY_DATABASE_URI = database_url(url) if url else f"sqlite:///{path}"
@@ -129,25 +149,64 @@ def main():
 
     app = create_app(BenchConfig)
     with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        upgrade(directory=app.extensions["migrate"].directory)
-        load(app, args.n)
+        try:
+            present = db.session.execute(text("SELECT count(*) FROM submissions")).scalar()
+        except Exception:  # no schema yet
+            db.session.rollback()
+            present = None
+        if present != args.n:
+            db.session.remove()
+            if db.engine.dialect.name == "postgresql":
+                with db.engine.begin() as conn:
+                    conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            upgrade(directory=app.extensions["migrate"].directory)
+            load(app, args.n)
+        else:
+            print("reusing the loaded data set", flush=True)
         _, token = issue_device(db.session.get(User, 1), "bench")
         db.session.commit()
+        print(machine(), flush=True)
+    if args.load_only:
+        return
     headers = {"Authorization": f"Bearer {token}"}
     client = app.test_client()
     print(f"database: {'postgresql' if url else 'sqlite'}; "
           f"{args.n:,} submissions, {2 * args.n:,} demands; RSS at start {rss_mib():.0f} MiB", flush=True)
-    with app.app_context():
-        seconds, size, rss = stream(client, "/api/v1/forms/visit/submissions.csv.zip", headers)
     rows = 3 * args.n
-    print(f"zip, codes: {rows:,} CSV rows (main + demands) in {seconds:.1f} s = {rows / seconds:,.0f} rows/s; "
-          f"{size / 1e6:.1f} MB; RSS along the stream {rss} MiB", flush=True)
-    with app.app_context():
-        seconds, size, rss = stream(client, "/api/v1/forms/visit/submissions.csv.zip?labels=zh", headers)
-    print(f"zip, labels=zh: {rows / seconds:,.0f} rows/s; RSS along the stream {rss} MiB", flush=True)
+    exports = [("zip, codes", "/api/v1/forms/visit/submissions.csv.zip", rows),
+               ("zip, labels=zh", "/api/v1/forms/visit/submissions.csv.zip?labels=zh", rows),
+               ("submissions.csv, codes", "/api/v1/exports/submissions.csv?form=visit", args.n),
+               ("submissions.csv, labels=zh", "/api/v1/exports/submissions.csv?form=visit&labels=zh", args.n)]
+    if args.codes_only:
+        exports = [e for e in exports if "labels" not in e[1]]
+    print(f"\nin-process (Flask client, streamed, not compressed), {args.repeat} runs; {load_line()}", flush=True)
+    for name, export, count in [] if args.http_only else exports:
+        seconds, marks = [], []
+        for _ in range(args.repeat):
+            with app.app_context():
+                took, size, rss = stream(client, export, headers)
+            seconds.append(took)
+            marks = rss
+        figure(name, count, seconds, f"{size / 1e6:.1f} MB; RSS along the last stream {marks} MiB")
+    if args.http or args.http_only:
+        env = {"DATABASE_URL": url or f"sqlite:///{path}", "SECRET_KEY": "bench", "LIANHU_ENV": "production",
+               "LIANHU_INSTANCE": "/tmp/lianhu-bench-instance",
+               "ATTACHMENT_DIR": "/tmp/lianhu-bench-instance/attachments"}
+        http = Http(env)
+        try:
+            http.timed(exports[0][1] + "?period=2026-07", headers, repeat=2)  # warm both workers
+            print(f"\nover HTTP (gunicorn 2 workers x 4 threads, gzip accepted), {args.repeat} runs; server cpu "
+                  f"is gunicorn's and the database's; {load_line()}", flush=True)
+            for name, export, count in exports:
+                best, median, size, _ = http.timed(export, headers, repeat=args.repeat)
+                cpu = min(http.cpu)
+                figure(name + ", HTTP", count, http.times,
+                       f"{size / 1e6:.1f} MB on the wire; server cpu {cpu:.2f} s = {count / cpu:,.0f} rows per cpu-s")
+            print(load_line(), flush=True)
+        finally:
+            http.close()
+    if args.no_odata:
+        return
     with app.app_context():
         seconds, count, pages, before, after = odata_pages(client, "/api/v1/forms/visit.svc/Submissions", headers)
     print(f"OData Submissions: {count:,} entities in {pages} pages, {seconds:.1f} s = {count / seconds:,.0f}/s; "
@@ -162,7 +221,7 @@ def main():
 if __name__ == "__main__":
     try:
         main()
-    finally:  # the SQLite files of this run
+    finally:  # the SQLite files of this run (not a kept --sqlite file)
         import glob
         import shutil
         for folder in glob.glob(os.path.join(tempfile.gettempdir(), f"lianhu-bench-exports-{os.getpid()}-*")):
