@@ -194,7 +194,7 @@ def main():
                "ATTACHMENT_DIR": "/tmp/lianhu-bench-instance/attachments"}
         http = Http(env)
         try:
-            http.timed(exports[0][1] + "?period=2026-07", headers, repeat=2)  # warm both workers
+            http.timed(exports[0][1] + "?from=2026-07-01&to=2026-07-01", headers, repeat=2)  # warm both workers
             print(f"\nover HTTP (gunicorn 2 workers x 4 threads, gzip accepted), {args.repeat} runs; server cpu "
                   f"is gunicorn's and the database's; {load_line()}", flush=True)
             for name, export, count in exports:
