@@ -203,13 +203,25 @@ def load(app, args):
 
 
 def summarise():
-    """Fill the coverage summary from the loaded visits (what `flask coverage rebuild-summary` does)."""
+    """Fill the coverage summary from the loaded visits, then the per-village aggregates (what
+    `flask coverage rebuild-summary` does)."""
     from server.coverage.summary import rebuild_summary
     from server.extensions import db
     t = time.perf_counter()
     rows = rebuild_summary()
     db.session.commit()
     print(f"  coverage summary: {rows:,} rows in {time.perf_counter() - t:.1f}s", flush=True)
+    aggregate(db)
+
+
+def aggregate(db):
+    """Fill the per-village aggregates from the summary and the households."""
+    from server.coverage.aggregates import rebuild_aggregates
+    t = time.perf_counter()
+    counts = rebuild_aggregates()
+    db.session.commit()
+    print(f"  coverage aggregates: {counts['area_keys']:,} village-period rows, {counts['area_households']:,} "
+          f"village-category-month rows in {time.perf_counter() - t:.1f}s", flush=True)
 
 
 def machine() -> str:
@@ -478,12 +490,12 @@ def main():
             load(app, args)
         else:
             print("reusing the loaded data set", flush=True)
-            from sqlalchemy import inspect
-            if "coverage_months" not in inspect(engine).get_table_names():  # loaded before the summary
-                db.session.remove()
-                upgrade(directory=app.extensions["migrate"].directory)
-            elif not db.session.execute(text("SELECT count(*) FROM coverage_months")).scalar():
+            db.session.remove()  # newer migrations (the aggregates are built by theirs)
+            upgrade(directory=app.extensions["migrate"].directory)
+            if not db.session.execute(text("SELECT count(*) FROM coverage_months")).scalar():
                 summarise()
+            elif not db.session.execute(text("SELECT count(*) FROM coverage_area_households")).scalar():
+                aggregate(db)
         if engine.dialect.name == "sqlite":
             with engine.begin() as conn:
                 conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))

@@ -170,16 +170,22 @@ def seed_demo(if_empty):
 
 @coverage_cli.command("rebuild-summary")
 def rebuild_summary_command():
-    """Recompute the coverage summary from the submissions (after changing TIMEZONE or COUNTED_GEO_STATUSES)."""
+    """Recompute the coverage summary from the submissions, then the per-village aggregates from it
+    (after changing TIMEZONE or COUNTED_GEO_STATUSES, or on a data set loaded in bulk)."""
+    from .coverage.aggregates import rebuild_aggregates
     from .coverage.summary import rebuild_summary
     rows = rebuild_summary()
+    counts = rebuild_aggregates()
     db.session.commit()
-    click.echo(f"coverage summary rebuilt: {rows} rows")
+    click.echo(f"coverage summary rebuilt: {rows} rows; aggregates: {counts['area_keys']} village-period rows, "
+               f"{counts['area_households']} village-category-month rows")
 
 
 @coverage_cli.command("check-summary")
 def check_summary_command():
-    """Compare the coverage summary with the raw submissions; exits 1 when they differ."""
+    """Compare the coverage summary with the raw submissions and the aggregates with the summary and
+    the households; exits 1 when they differ."""
+    from .coverage.aggregates import check_aggregates
     from .coverage.summary import check_summary
     result = check_summary()
     if result["missing"] or result["extra"]:
@@ -187,7 +193,13 @@ def check_summary_command():
                    f"{result['extra']} extra; households {result['households']}. "
                    "Run `flask coverage rebuild-summary`.", err=True)
         raise SystemExit(1)
-    click.echo(f"coverage summary matches the submissions ({result['rows']} rows)")
+    wrong = check_aggregates()
+    if any(wrong.values()):
+        click.echo(f"coverage aggregates differ from a recomputation: {wrong['area_keys']} village-period rows, "
+                   f"{wrong['area_households']} village-category-month rows. Run `flask coverage rebuild-summary`.",
+                   err=True)
+        raise SystemExit(1)
+    click.echo(f"coverage summary matches the submissions ({result['rows']} rows), and the aggregates match it")
 
 
 def register_cli(app):

@@ -1,5 +1,5 @@
 """The coverage summary: visits per household, local month and visitor, kept by ingest and review."""
-from sqlalchemy import ForeignKey, Index, Integer
+from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -30,3 +30,34 @@ class CoverageMonth(db.Model):
         Index("ix_coverage_months_month", "month", "household_id", "submitter_id", "counted", "flagged"),
         {"sqlite_with_rowid": False},  # SQLite: the table is its primary key (a household's months, index only)
     )
+
+
+class CoverageAreaKey(db.Model):
+    """Per village and named period (coverage.aggregates.period_key: a month, quarter, half or year):
+    its active households with a counted visit in the period, and the flagged visits of its active
+    households there. Kept from coverage_months by the summary's upkeep and by triggers on households
+    (a household moved or deactivated takes its periods along)."""
+
+    __tablename__ = "coverage_area_keys"
+
+    period_key: Mapped[int] = mapped_column(Integer, primary_key=True)
+    area_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    visited: Mapped[int] = mapped_column(Integer, default=0)
+    flagged: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
+class CoverageAreaHousehold(db.Model):
+    """Active households per village, category and UTC month of their last counted visit (yyyymm; 0 for
+    never): the households of a report and, with the month the overdue cut-off falls in read from the
+    households index, its overdue count. Kept by triggers on households (every writer, bulk included)."""
+
+    __tablename__ = "coverage_area_households"
+
+    area_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category: Mapped[str] = mapped_column(String(20), primary_key=True)
+    last_month: Mapped[int] = mapped_column(Integer, primary_key=True)
+    households: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)

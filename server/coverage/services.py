@@ -2,6 +2,7 @@
 import time
 from collections import OrderedDict
 from datetime import timedelta
+from types import SimpleNamespace
 
 from sqlalchemy import func, select, text, true
 
@@ -13,7 +14,7 @@ from ..extensions import db
 from ..pagination import checked_page
 from ..households.services import policy_days, scope_filter
 from ..models_base import utcnow
-from . import queries
+from . import aggregates, queries
 from .queries import H
 
 ROLES = ("admin", "manager", "cadre")
@@ -116,10 +117,26 @@ def _row_areas(actor, area, level) -> list:
     return db.session.execute(query).all()
 
 
+def _area_totals(actor, period, area, now) -> list:
+    """Per-area totals (area_id, households, visited, overdue, flagged, path): from the per-village
+    aggregates for a named period and an area-scoped actor (admin, manager), else from the summary."""
+    key = aggregates.period_key(period)
+    if key is None or actor.role not in ("admin", "manager"):
+        where = _household_where(actor, area)
+        return db.session.execute(queries.area_totals(period, now, where, _is_small(actor, area))).all()
+    scope = area if area is not None else (actor.area if actor.role == "manager" else None)
+    inside = areas.subtree_ids(scope) if scope is not None else None
+    if actor.role == "manager" and scope is None:
+        return []
+    totals = aggregates.area_totals(key, now, inside, policy_days())
+    paths = dict(db.session.execute(select(Area.id, Area.path).where(Area.id.in_([t["area_id"] for t in totals])))
+                 .all()) if totals else {}
+    return [SimpleNamespace(**t, path=paths[t["area_id"]]) for t in totals]
+
+
 def _area_rows(actor, period, area, level, now) -> list[dict]:
-    """Per-area totals from SQL, rolled up the tree by path into the report's rows."""
-    where = _household_where(actor, area)
-    totals = db.session.execute(queries.area_totals(period, now, where, _is_small(actor, area))).all()
+    """Per-area totals, rolled up the tree by path into the report's rows."""
+    totals = _area_totals(actor, period, area, now)
     row_areas = _row_areas(actor, area, level)
     by_id = {a.id: {"area": {"id": a.id, "code": a.code, "name": a.name, "level": a.level},
                     "households": 0, "visited": 0, "overdue": 0, "flagged": 0} for a in row_areas}

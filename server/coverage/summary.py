@@ -22,6 +22,7 @@ from ..models_base import UtcDateTime
 from ..submissions.models import Submission
 from ..submissions.rules import counted_clause, is_counted
 from ..submissions.models import FLAGGED_GEO_STATUSES  # noqa: F401  (one definition; re-exported)
+from .aggregates import upkeep
 from .models import CoverageMonth
 
 S, M = Submission.__table__, CoverageMonth.__table__
@@ -121,8 +122,9 @@ def refresh_summary(household_ids) -> int:
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
         _lock_households(connection, chunk)
-        connection.execute(delete(M).where(M.c.household_id.in_(chunk)))
-        connection.execute(insert(M).from_select(COLUMNS, _recomputed(connection.dialect.name, chunk)))
+        with upkeep(chunk):  # the villages' aggregates follow
+            connection.execute(delete(M).where(M.c.household_id.in_(chunk)))
+            connection.execute(insert(M).from_select(COLUMNS, _recomputed(connection.dialect.name, chunk)))
     return len(ids)
 
 
@@ -156,9 +158,11 @@ def add_new_visits(submissions) -> int:
         row[3] += s.geo_status in FLAGGED_GEO_STATUSES
     if rows:
         connection = db.session.connection()
-        _lock_households(connection, sorted({key[0] for key in rows}))
-        connection.execute(_upsert(connection.dialect.name), [
-            dict(zip(COLUMNS, key + tuple(values))) for key, values in sorted(rows.items())])
+        households = sorted({key[0] for key in rows})
+        _lock_households(connection, households)
+        with upkeep(households):  # the villages' aggregates follow
+            connection.execute(_upsert(connection.dialect.name), [
+                dict(zip(COLUMNS, key + tuple(values))) for key, values in sorted(rows.items())])
     return len(rows)
 
 

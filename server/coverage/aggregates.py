@@ -1,0 +1,210 @@
+"""Coverage aggregates per village, so that a county-wide report reads thousands of rows, not a
+million households.
+
+- coverage_area_keys: per named period (period_key) and village, active households with a counted
+  visit and the flagged visits of active households. A household's share comes from its summary
+  rows (coverage_months): `upkeep` applies the difference when the summary of some households
+  changes (one read before, one after, one upsert only when a count changes); triggers on
+  households move a household's share when it moves to another village or is (de)activated.
+- coverage_area_households: active households per village, category and UTC month of their last
+  counted visit, kept by triggers on households (every writer: ORM, bulk import, COPY, ingest).
+  A report's households are its sum; overdue = never visited + months before each category's
+  cut-off month + the households of the cut-off month itself read from the households index.
+
+`flask coverage rebuild-summary` rebuilds them too, `check-summary` compares them with a
+recomputation. Periods that are not a named month/quarter/half/year (from/to) are not kept here:
+reports fall back to the household-month summary for them."""
+import re
+from contextlib import contextmanager
+from datetime import timedelta, timezone
+
+from sqlalchemy import Integer, case, delete, except_, func, insert, literal, literal_column, or_, select, true
+from sqlalchemy import union_all
+
+from ..extensions import db
+from ..households.models import Household
+from ..models_base import UtcDateTime
+from .models import CoverageAreaHousehold, CoverageAreaKey, CoverageMonth
+
+H = Household.__table__
+M, K, B = CoverageMonth.__table__, CoverageAreaKey.__table__, CoverageAreaHousehold.__table__
+_LABEL = re.compile(r"^(\d{4})(?:-(?:H([12])|Q([1-4])|(\d{2})))?$")
+
+
+def period_key(period) -> int | None:
+    """The key of a named period (2026-11 -> 202611, 2026-Q4 -> 202624, 2026-H2 -> 202632, 2026 ->
+    202600), None for from/to ranges."""
+    match = _LABEL.match(period.label)
+    if not match:
+        return None
+    year, half, quarter, month = match.groups()
+    base = int(year) * 100
+    if month:
+        return base + int(month)
+    if quarter:
+        return base + 20 + int(quarter)
+    if half:
+        return base + 30 + int(half)
+    return base
+
+
+def _keys(household_ids=None):
+    """Summary rows as (household_id, k, c, f): each month once per key it lies in."""
+    m = M
+    c = case((m.c.counted > 0, 1), else_=0)
+    year = (m.c.month // 100) * 100
+    index = m.c.month % 100 - 1
+    parts = []
+    for key in (m.c.month, year + 20 + index // 3 + 1, year + 30 + index // 6 + 1, year):
+        part = select(m.c.household_id, key.label("k"), c.label("c"), m.c.flagged.label("f"))
+        if household_ids is not None:
+            part = part.where(m.c.household_id.in_(household_ids))
+        parts.append(part)
+    return union_all(*parts).subquery("keys")
+
+
+def _area_keys(household_ids=None):
+    """(period_key, area_id, visited, flagged) as the summary and the households say."""
+    keys = _keys(household_ids)
+    per = (select(keys.c.household_id, keys.c.k, func.max(keys.c.c).label("v"), func.sum(keys.c.f).label("f"))
+           .group_by(keys.c.household_id, keys.c.k).subquery("per"))
+    return (select(per.c.k.label("period_key"), H.c.area_id, func.sum(per.c.v).label("visited"),
+                   func.sum(per.c.f).label("flagged"))
+            .select_from(per.join(H, H.c.id == per.c.household_id)).where(H.c.is_active == true())
+            .group_by(per.c.k, H.c.area_id))
+
+
+def _month_of(column, dialect: str):
+    """A UTC datetime's month as yyyymm (0 for NULL), as the triggers compute it."""
+    if dialect == "postgresql":
+        text = func.to_char(func.timezone(literal_column("'UTC'"), column), "YYYYMM")
+    else:
+        text = func.strftime("%Y%m", column)
+    return func.coalesce(text.cast(Integer), 0)
+
+
+def _area_households(dialect: str):
+    month = _month_of(H.c.last_counted_visit_at, dialect)
+    category = func.coalesce(H.c.category, "")
+    return (select(H.c.area_id, category.label("category"), month.label("last_month"),
+                   func.count().label("households"))
+            .where(H.c.is_active == true()).group_by(H.c.area_id, category, month))
+
+
+def _upsert(dialect: str):
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    statement = upsert(K)
+    return statement.on_conflict_do_update(
+        index_elements=[K.c.period_key, K.c.area_id],
+        set_={"visited": K.c.visited + statement.excluded.visited, "flagged": K.c.flagged + statement.excluded.flagged})
+
+
+def _shares(connection, ids) -> dict:
+    return {(r.period_key, r.area_id): (int(r.visited), int(r.flagged))
+            for r in connection.execute(_area_keys(ids))}
+
+
+@contextmanager
+def upkeep(household_ids):
+    """Around a change of these households' summary rows (their village and activity unchanged):
+    their share of coverage_area_keys is read before and after, and the difference applied in one
+    upsert, in key order (nothing is written when no count changed)."""
+    ids = sorted({int(i) for i in household_ids if i is not None})
+    if not ids:
+        yield
+        return
+    connection = db.session.connection()
+    before = _shares(connection, ids)
+    yield
+    after = _shares(connection, ids)
+    delta = []
+    for key in sorted(set(before) | set(after)):
+        (v0, f0), (v1, f1) = before.get(key, (0, 0)), after.get(key, (0, 0))
+        if (v0, f0) != (v1, f1):
+            delta.append({"period_key": key[0], "area_id": key[1], "visited": v1 - v0, "flagged": f1 - f0})
+    if delta:
+        connection.execute(_upsert(connection.dialect.name), delta)
+
+
+def rebuild_aggregates(connection=None) -> dict:
+    """Recompute both aggregates from the summary and the households; returns their row counts."""
+    connection = connection if connection is not None else db.session.connection()
+    dialect = connection.dialect.name
+    connection.execute(delete(K))
+    connection.execute(insert(K).from_select(["period_key", "area_id", "visited", "flagged"], _area_keys()))
+    connection.execute(delete(B))
+    connection.execute(insert(B).from_select(["area_id", "category", "last_month", "households"],
+                                             _area_households(dialect)))
+    return {"area_keys": connection.scalar(select(func.count()).select_from(K)),
+            "area_households": connection.scalar(select(func.count()).select_from(B))}
+
+
+def check_aggregates() -> dict:
+    """Rows of each aggregate that differ from a recomputation (rows holding only zeros are ignored)."""
+    connection = db.session.connection()
+    dialect = connection.dialect.name
+    out = {}
+    for name, table, fresh, values in (
+            ("area_keys", K, _area_keys(), ("visited", "flagged")),
+            ("area_households", B, _area_households(dialect), ("households",))):
+        stored = select(*table.c).where(or_(*(table.c[v] != 0 for v in values)))
+        fresh = fresh.subquery()
+        fresh = select(*fresh.c).where(or_(*(fresh.c[v] != 0 for v in values)))
+        wrong = except_(stored, fresh).subquery()
+        missing = except_(fresh, stored).subquery()
+        out[name] = (connection.scalar(select(func.count()).select_from(missing))
+                     + connection.scalar(select(func.count()).select_from(wrong)))
+    return out
+
+
+# ---- reading them -----------------------------------------------------------
+
+def _month_start(moment):
+    return moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def area_totals(key: int, now, areas_select, policy: dict) -> list[dict]:
+    """Per village holding households: households, visited, overdue, flagged (areas_select: a select
+    of area ids, or None for all). Three reads of a few thousand rows each."""
+    connection = db.session.connection()
+    dialect = connection.dialect.name
+    default = policy.get("ordinary", 90)
+    in_areas = (lambda column: column.in_(areas_select)) if areas_select is not None else (lambda column: true())
+    totals: dict = {}
+    categories = set()
+    cuts = {}
+    for r in connection.execute(select(B.c.area_id, B.c.category, B.c.last_month, B.c.households)
+                                .where(in_areas(B.c.area_id), B.c.households != 0)):
+        cut = cuts.get(r.category)
+        if cut is None:
+            moment = (now - timedelta(days=policy.get(r.category, default))).astimezone(timezone.utc)
+            cut = cuts[r.category] = (moment, moment.year * 100 + moment.month)
+        row = totals.setdefault(r.area_id, [0, 0, 0, 0])
+        row[0] += r.households
+        if r.last_month == 0 or r.last_month < cut[1]:
+            row[2] += r.households
+        elif r.last_month == cut[1]:
+            categories.add(r.category)
+    if categories:  # the cut-off month: households last counted before the cut-off, from the index
+        parts = []
+        for category in sorted(categories):
+            moment = cuts[category][0]
+            parts.append(select(H.c.area_id, func.count().label("n")).where(
+                in_areas(H.c.area_id), H.c.is_active == true(),
+                H.c.category == category,
+                H.c.last_counted_visit_at >= literal(_month_start(moment), UtcDateTime()),
+                H.c.last_counted_visit_at < literal(moment, UtcDateTime())).group_by(H.c.area_id))
+        for r in connection.execute(union_all(*parts)):
+            totals.setdefault(r.area_id, [0, 0, 0, 0])[2] += r.n
+    for r in connection.execute(select(K.c.area_id, K.c.visited, K.c.flagged)
+                                .where(K.c.period_key == key, in_areas(K.c.area_id))):
+        row = totals.get(r.area_id)
+        if row is not None:
+            row[1] += r.visited
+            row[3] += r.flagged
+    return [{"area_id": a, "households": v[0], "visited": v[1], "overdue": v[2], "flagged": v[3]}
+            for a, v in totals.items() if v[0]]
+

@@ -1,0 +1,138 @@
+"""The per-village aggregates equal a recomputation from the raw visits and households, whatever
+happens: a randomized sequence of stores and edits (JSON push), rejections and restores (review over
+HTTP), household moves between villages, deactivations, category changes and relinks (households
+API). After every step `check_aggregates` finds nothing, and the county's report per village for a
+month, a quarter, a half and a year equals what plain Python reads from the submissions."""
+import random
+from collections import defaultdict
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from server.coverage.aggregates import check_aggregates, rebuild_aggregates
+from server.coverage.models import CoverageAreaKey
+from server.households.models import DEFAULT_POLICY_DAYS, Assignment, Household
+from server.submissions.models import FLAGGED_GEO_STATUSES, Submission
+
+from .test_summary import _item
+
+PERIODS = {"2026-09": (datetime(2026, 9, 1), datetime(2026, 10, 1)),
+           "2026-Q3": (datetime(2026, 7, 1), datetime(2026, 10, 1)),
+           "2026-H2": (datetime(2026, 7, 1), datetime(2027, 1, 1)),
+           "2026": (datetime(2026, 1, 1), datetime(2027, 1, 1))}
+
+
+def expected_report(db, app, period: str, now) -> dict:
+    """Per village: households, visited, overdue, flagged, as plain Python reads the raw rows."""
+    tz = ZoneInfo(app.config["TIMEZONE"])
+    start, end = (moment.replace(tzinfo=tz) for moment in PERIODS[period])
+    households = {h.id: h for h in db.session.scalars(db.select(Household).where(Household.is_active.is_(True)))}
+    out = defaultdict(lambda: {"households": 0, "visited": 0, "overdue": 0, "flagged": 0})
+    for h in households.values():
+        row = out[h.area_id]
+        row["households"] += 1
+        limit = now - timedelta(days=DEFAULT_POLICY_DAYS.get(h.category, 90))
+        row["overdue"] += h.last_counted_visit_at is None or h.last_counted_visit_at < limit
+    visited = set()
+    for s in db.session.scalars(db.select(Submission).where(Submission.kind == "visit",
+                                                            Submission.is_current.is_(True))):
+        h = households.get(s.household_id)
+        if h is None or not start <= s.captured_at < end:
+            continue
+        out[h.area_id]["flagged"] += s.geo_status in FLAGGED_GEO_STATUSES
+        if s.review_state != "rejected" and s.geo_status in app.config["COUNTED_GEO_STATUSES"]:
+            visited.add(h.id)
+    for hid in visited:
+        out[households[hid].area_id]["visited"] += 1
+    return {area: dict(row) for area, row in out.items()}
+
+
+def reported(client, admin, world, period: str) -> dict:
+    report = client.get(f"/api/v1/coverage?period={period}&area={world.county.id}&level=village", headers=admin)
+    assert report.status_code == 200, report.json
+    return {r["area"]["id"]: {k: r[k] for k in ("households", "visited", "overdue", "flagged")}
+            for r in report.json["rows"] if r["households"]}
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_aggregates_equal_a_recomputation_after_random_changes(client, world, token_for, db, app, monkeypatch,
+                                                               seed):
+    monkeypatch.setitem(app.config, "MAX_OFFLINE_DAYS", 1000)  # visits months back are not suspect
+    rng = random.Random(seed)
+    cadres = [world.cadre, world.cadre2]
+    headers = {cadre.id: token_for(cadre) for cadre in cadres}
+    admin = token_for(world.admin)
+    homes = [world.h1.id, world.h2.id, world.h3.id, world.h4.id]
+    villages = [world.v1.id, world.v2.id]
+    done = defaultdict(int)
+
+    def linked(cadre):
+        return [db.session.get(Household, a.household_id) for a in db.session.scalars(
+            db.select(Assignment).where(Assignment.cadre_id == cadre.id, Assignment.valid_to.is_(None)))]
+
+    for step in range(45):
+        current = db.session.scalars(db.select(Submission).where(Submission.is_current.is_(True))).all()
+        roll = rng.random()
+        if roll < 0.35 or not current:
+            cadre = rng.choice([c for c in cadres if linked(c)] or cadres)
+            batch = [_item(rng, rng.choice(linked(cadre))) for _ in range(rng.randint(1, 3))]
+            response = client.post("/api/v1/sync/push", json={"submissions": batch}, headers=headers[cadre.id])
+            assert [r["status"] for r in response.json["results"]] == ["accepted"] * len(batch), response.json
+            done["store"] += len(batch)
+        elif roll < 0.45:
+            old = rng.choice(current)
+            cadre = next(c for c in cadres if c.id == old.submitter_id)
+            if not linked(cadre):
+                continue
+            item = _item(rng, rng.choice(linked(cadre)), deprecated_id=old.instance_id)  # may move household
+            response = client.post("/api/v1/sync/push", json={"submissions": [item]}, headers=headers[cadre.id])
+            assert response.json["results"][0]["status"] in ("accepted", "duplicate"), response.json
+            done["edit"] += 1
+        elif roll < 0.6:
+            rejected = [s for s in current if s.review_state == "rejected"]
+            if rejected and rng.random() < 0.5:
+                target, state = rng.choice(rejected), rng.choice(["approved", "has_issues"])
+                done["restore"] += 1
+            else:
+                target, state = rng.choice(current), "rejected"
+                done["reject"] += 1
+            response = client.patch(f"/api/v1/submissions/{target.id}", json={"review_state": state}, headers=admin)
+            assert response.status_code == 200, response.json
+        else:
+            hid = rng.choice(homes)
+            change = rng.choice(["area_id", "is_active", "category", "link"])
+            if change == "link":
+                response = client.put(f"/api/v1/households/{hid}/assignment",
+                                      json={"cadre_id": rng.choice(cadres).id}, headers=admin)
+            else:
+                household = db.session.get(Household, hid)
+                value = {"area_id": rng.choice(villages), "is_active": not household.is_active,
+                         "category": rng.choice(["ordinary", "low_income", "disabled"])}[change]
+                response = client.patch(f"/api/v1/households/{hid}", json={change: value}, headers=admin)
+            assert response.status_code == 200, response.json
+            done[change] += 1
+        db.session.expire_all()
+        assert check_aggregates() == {"area_keys": 0, "area_households": 0}, f"step {step}"
+        period = rng.choice(list(PERIODS))
+        now = datetime.now(timezone.utc)
+        assert reported(client, admin, world, period) == expected_report(db, app, period, now), f"step {step}"
+    assert len(done) >= 8 and min(done.values()) > 0, dict(done)
+    assert db.session.scalar(db.select(db.func.count()).select_from(CoverageAreaKey)) > 0  # the reports read them
+
+
+def test_check_finds_aggregates_out_of_step_and_rebuild_mends_them(client, world, token_for, db, app, make_visit):
+    make_visit(world.h1, world.cadre, datetime(2026, 9, 10, 3, tzinfo=timezone.utc))
+    assert check_aggregates() == {"area_keys": 0, "area_households": 0}
+    db.session.execute(db.update(CoverageAreaKey).values(visited=CoverageAreaKey.visited + 1))
+    db.session.commit()
+    assert check_aggregates()["area_keys"] > 0
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["coverage", "check-summary"])
+    assert result.exit_code == 1 and "aggregates differ" in result.output, result.output
+    result = runner.invoke(args=["coverage", "rebuild-summary"])
+    assert result.exit_code == 0 and "village-period rows" in result.output, result.output
+    assert check_aggregates() == {"area_keys": 0, "area_households": 0}
+    counts = rebuild_aggregates()
+    db.session.commit()
+    assert counts["area_keys"] == 4 and counts["area_households"] == 4  # month, quarter, half, year; v1 twice (h2 never visited), v2, v3
