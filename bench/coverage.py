@@ -432,6 +432,68 @@ def run(app, args, env):
     print(f"{'coverage CSV export, township unvisited':<48} {lines - 1:,} rows in {best:.2f} s", flush=True)
 
 
+def upkeep_cost(app, n: int) -> None:
+    """CPU per stored visit with and without the aggregates' upkeep (the summary's delta upsert and
+    the triggers on households), on the loaded data set, n visits each through the lifecycle as
+    ingest stores them, in a transaction rolled back at the end (PostgreSQL: this process plus the
+    server backend's CPU)."""
+    from contextlib import nullcontext
+    from types import SimpleNamespace
+
+    from server.coverage import summary
+    from server.extensions import db
+    from server.submissions import lifecycle
+    from server.submissions.models import Submission
+    from server.surveys.services import current_version
+
+    with app.app_context():
+        pg = db.engine.dialect.name == "postgresql"
+        version = current_version("visit")
+        households = db.session.execute(text("SELECT id, area_id FROM households WHERE is_active "
+                                             "ORDER BY id")).all()
+        backend = db.session.scalar(text("SELECT pg_backend_pid()")) if pg else None
+        rng = random.Random(5)
+        real = summary.upkeep
+
+        def backend_cpu():
+            if backend is None:
+                return 0.0
+            fields = Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+        def store(count, tag):
+            cpu, sid = [], db.session.scalar(text("SELECT max(id) FROM submissions"))
+            for i in range(count):
+                h = rng.choice(households)
+                moment = END - timedelta(minutes=rng.randrange(60 * 24 * 40))
+                s = Submission(instance_id=f"uuid:upkeep-{tag}-{i}-{sid}", form_version_id=version.id, kind="visit",
+                               household_id=h.id, area_id=h.area_id, submitter_id=3, source="openrosa",
+                               captured_at=moment, received_at=moment, geo_status="verified", answers={},
+                               content_hash="x" * 64)
+                db.session.add(s)
+                t, b = time.process_time(), backend_cpu()
+                db.session.flush()
+                lifecycle.record_stored(SimpleNamespace(id=3), [lifecycle.Stored(s, "visit", version.version)])
+                db.session.flush()
+                cpu.append(time.process_time() - t + backend_cpu() - b)
+            return statistics.median(cpu) * 1000, statistics.mean(cpu) * 1000
+
+        store(50, "warm")
+        with_upkeep = store(n, "on")
+        summary.upkeep = lambda ids, added=None: nullcontext()
+        if pg:
+            db.session.execute(text("ALTER TABLE households DISABLE TRIGGER coverage_households_upkeep"))
+        else:
+            db.session.execute(text("DROP TRIGGER coverage_households_insert"))
+            db.session.execute(text("DROP TRIGGER coverage_households_update"))
+        without = store(n, "off")
+        summary.upkeep = real
+        db.session.rollback()
+        print(f"upkeep: {n:,} single-visit stores each way, CPU ms per visit (median / mean): with the "
+              f"aggregates {with_upkeep[0]:.2f} / {with_upkeep[1]:.2f}, without {without[0]:.2f} / {without[1]:.2f}",
+              flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--households", type=int, default=1_000_000)
@@ -447,6 +509,7 @@ def main():
     parser.add_argument("--reload", action="store_true", help="rebuild the data set even if present")
     parser.add_argument("--load-only", action="store_true", help="load the data set, time nothing")
     parser.add_argument("--http", action="store_true", help="also time every request over HTTP through gunicorn")
+    parser.add_argument("--upkeep", type=int, default=0, help="measure the aggregates' upkeep on N stored visits")
     args = parser.parse_args()
     args.export_rows = min(args.export_rows, args.visits)
 
@@ -502,6 +565,8 @@ def main():
         db.session.remove()
     env = {"DATABASE_URL": url or f"sqlite:///{args.sqlite}", "SECRET_KEY": "bench", "LIANHU_ENV": "production",
            "LIANHU_INSTANCE": "/tmp/lianhu-bench-instance", "ATTACHMENT_DIR": "/tmp/lianhu-bench-instance/attachments"}
+    if args.upkeep:
+        upkeep_cost(app, args.upkeep)
     if not args.load_only:
         run(app, args, env)
 

@@ -16,9 +16,10 @@ recomputation. Periods that are not a named month/quarter/half/year (from/to) ar
 reports fall back to the household-month summary for them."""
 import re
 from contextlib import contextmanager
+from functools import lru_cache
 from datetime import timedelta, timezone
 
-from sqlalchemy import Integer, case, delete, except_, func, insert, literal, literal_column, or_, select, true
+from sqlalchemy import Integer, bindparam, case, delete, except_, func, insert, literal, literal_column, or_, select, true
 from sqlalchemy import union_all
 
 from ..extensions import db
@@ -91,6 +92,7 @@ def _area_households(dialect: str):
             .where(H.c.is_active == true()).group_by(H.c.area_id, category, month))
 
 
+@lru_cache(maxsize=4)
 def _upsert(dialect: str):
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as upsert
@@ -102,24 +104,64 @@ def _upsert(dialect: str):
         set_={"visited": K.c.visited + statement.excluded.visited, "flagged": K.c.flagged + statement.excluded.flagged})
 
 
-def _shares(connection, ids) -> dict:
-    return {(r.period_key, r.area_id): (int(r.visited), int(r.flagged))
-            for r in connection.execute(_area_keys(ids))}
+#: a few active households' villages and summary rows (built once: ingest runs it for every batch)
+_ROWS = (select(H.c.id, H.c.area_id, M.c.month, M.c.counted, M.c.flagged)
+         .select_from(H.outerjoin(M, M.c.household_id == H.c.id))
+         .where(H.c.id.in_(bindparam("ids", expanding=True)), H.c.is_active == true()))
+
+
+def month_keys(month: int) -> tuple[int, int, int, int]:
+    """The keys a month (yyyymm) lies in: itself, its quarter, its half, its year (as in _keys)."""
+    year, index = month // 100 * 100, month % 100 - 1
+    return month, year + 20 + index // 3 + 1, year + 30 + index // 6 + 1, year
+
+
+def _read(connection, ids) -> tuple[dict, list]:
+    """({household: village} of the active ones, [(household, month, counted, flagged)])."""
+    villages, rows = {}, []
+    for r in connection.execute(_ROWS, {"ids": ids}):
+        villages[r.id] = r.area_id
+        if r.month is not None:
+            rows.append((r.id, r.month, r.counted, r.flagged))
+    return villages, rows
+
+
+def _shares(villages: dict, rows) -> dict:
+    """{(period_key, area_id): (visited, flagged)} of the households' summary rows."""
+    visited, flagged = set(), {}
+    for household, month, counted, flags in rows:
+        area = villages.get(household)
+        if area is None:  # inactive: counts nowhere
+            continue
+        for key in month_keys(month):
+            if counted > 0:
+                visited.add((key, area, household))
+            flagged[key, area] = flagged.get((key, area), 0) + flags
+    out = {key: [0, f] for key, f in flagged.items()}
+    for key, area, _ in visited:
+        out[key, area][0] += 1
+    return out
 
 
 @contextmanager
-def upkeep(household_ids):
+def upkeep(household_ids, added=None):
     """Around a change of these households' summary rows (their village and activity unchanged):
-    their share of coverage_area_keys is read before and after, and the difference applied in one
-    upsert, in key order (nothing is written when no count changed)."""
+    their share of coverage_area_keys is read before, and after (or, when `added` lists the rows
+    the change adds as (household, month, counted, flagged), computed from them), and the difference
+    applied in one upsert in key order; nothing is written when no count changed."""
     ids = sorted({int(i) for i in household_ids if i is not None})
     if not ids:
         yield
         return
     connection = db.session.connection()
-    before = _shares(connection, ids)
+    villages, rows = _read(connection, ids)
+    before = _shares(villages, rows)
     yield
-    after = _shares(connection, ids)
+    if added is None:
+        villages, rows = _read(connection, ids)
+        after = _shares(villages, rows)
+    else:
+        after = _shares(villages, rows + list(added))
     delta = []
     for key in sorted(set(before) | set(after)):
         (v0, f0), (v1, f1) = before.get(key, (0, 0)), after.get(key, (0, 0))

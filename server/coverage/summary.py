@@ -128,6 +128,7 @@ def refresh_summary(household_ids) -> int:
     return len(ids)
 
 
+@lru_cache(maxsize=4)
 def _upsert(dialect: str):
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as upsert
@@ -160,7 +161,8 @@ def add_new_visits(submissions) -> int:
         connection = db.session.connection()
         households = sorted({key[0] for key in rows})
         _lock_households(connection, households)
-        with upkeep(households):  # the villages' aggregates follow
+        added = [(key[0], key[1], values[1], values[3]) for key, values in rows.items()]
+        with upkeep(households, added):  # the villages' aggregates follow
             connection.execute(_upsert(connection.dialect.name), [
                 dict(zip(COLUMNS, key + tuple(values))) for key, values in sorted(rows.items())])
     return len(rows)
