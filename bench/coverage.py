@@ -402,6 +402,8 @@ def run(app, args, env):
             for name, path, target in cases:
                 best, median, size, _ = http.timed(path, headers, repeat=args.repeat)
                 report(name, target, best, median, f"({size / 1024:.0f} KiB on the wire)")
+            if args.no_exports:
+                return
             days = max(1, round(args.export_rows / (args.visits / args.days)))
             last_day = (END - timedelta(days=1)).date()
             path = (f"/api/v1/exports/submissions.csv?form=visit&from={last_day - timedelta(days=days - 1)}"
@@ -414,6 +416,8 @@ def run(app, args, env):
         finally:
             http.close()
         print()
+    if args.no_exports:
+        return
 
     # CSV export of ~1M submissions: from/to chosen to hold export_rows visits
     days = max(1, round(args.export_rows / (args.visits / args.days)))
@@ -509,6 +513,7 @@ def main():
     parser.add_argument("--reload", action="store_true", help="rebuild the data set even if present")
     parser.add_argument("--load-only", action="store_true", help="load the data set, time nothing")
     parser.add_argument("--http", action="store_true", help="also time every request over HTTP through gunicorn")
+    parser.add_argument("--no-exports", action="store_true", help="time the reports only, not the CSV exports")
     parser.add_argument("--upkeep", type=int, default=0, help="measure the aggregates' upkeep on N stored visits")
     args = parser.parse_args()
     args.export_rows = min(args.export_rows, args.visits)

@@ -200,13 +200,29 @@ def _list_length(key, query, recount: bool) -> int:
     return count
 
 
+def _counted_length(actor, period, filters, now) -> int | None:
+    """The list's length from the per-village aggregates (named period, area-scoped actor, no cadre
+    filter), else None."""
+    if filters.get("cadre_id") is not None or actor.role not in ("admin", "manager"):
+        return None
+    if aggregates.period_key(period) is None:
+        return None
+    totals = _area_totals(actor, period, _area(actor, filters.get("area_id")), now)
+    households, visited, overdue = (sum(getattr(t, k) for t in totals) for k in ("households", "visited", "overdue"))
+    status = filters.get("status")
+    return {None: households, "visited": visited, "unvisited": households - visited, "overdue": overdue}[status]
+
+
 def page_households(actor, period, pagination_parameters, **filters) -> list[dict]:
-    """One page of coverage_households, with the list's length for X-Pagination (see _list_length)."""
+    """One page of coverage_households, with the list's length for X-Pagination (from the aggregates
+    when they hold it, else see _list_length)."""
     query = coverage_households(actor, period, **filters)
     tune_for_reports()
     page = checked_page(pagination_parameters.page)
     key = (actor.id, actor.role, period.start, period.end, tuple(sorted(filters.items())))
-    pagination_parameters.item_count = _list_length(key, query, recount=page == 1)
+    length = _counted_length(actor, period, filters, utcnow())
+    pagination_parameters.item_count = length if length is not None else _list_length(key, query,
+                                                                                        recount=page == 1)
     size = pagination_parameters.page_size
     rows = db.session.execute(query.limit(size).offset((page - 1) * size))
     return list(household_dicts(rows))
