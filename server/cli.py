@@ -196,7 +196,7 @@ def check_summary_command():
     wrong = check_aggregates()
     if any(wrong.values()):
         click.echo(f"coverage aggregates differ from a recomputation: {wrong['area_keys']} village-period rows, "
-                   f"{wrong['area_households']} village-category-month rows. Run `flask coverage rebuild-summary`.",
+                   f"{wrong['area_households']} village-category-month rows, {wrong['area_sizes']} village sizes. Run `flask coverage rebuild-summary`.",
                    err=True)
         raise SystemExit(1)
     click.echo(f"coverage summary matches the submissions ({result['rows']} rows), and the aggregates match it")

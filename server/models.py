@@ -8,4 +8,4 @@ from .satisfaction.models import SatisfactionLink  # noqa: F401
 from .scorecards.models import ScorecardWeight  # noqa: F401
 from .submissions.models import Attachment, QuarantineItem, Submission  # noqa: F401
 from .surveys.models import Form, FormMedia, FormVersion  # noqa: F401
-from .coverage.models import CoverageAreaHousehold, CoverageAreaKey, CoverageMonth  # noqa: F401
+from .coverage.models import CoverageAreaHousehold, CoverageAreaKey, CoverageAreaSize, CoverageMonth  # noqa: F401

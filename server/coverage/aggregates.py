@@ -19,16 +19,18 @@ from contextlib import contextmanager
 from functools import lru_cache
 from datetime import timedelta, timezone
 
-from sqlalchemy import Integer, bindparam, case, delete, except_, func, insert, literal, literal_column, or_, select, true
+from sqlalchemy import Integer, and_, bindparam, case, delete, except_, func, insert, literal, literal_column, or_, select, true
 from sqlalchemy import union_all
 
 from ..extensions import db
-from ..households.models import Household
+from ..households.bulk import one_of
+from ..households.models import CATEGORIES, Household
 from ..models_base import UtcDateTime
-from .models import CoverageAreaHousehold, CoverageAreaKey, CoverageMonth
+from .models import CoverageAreaHousehold, CoverageAreaKey, CoverageAreaSize, CoverageMonth
 
 H = Household.__table__
-M, K, B = CoverageMonth.__table__, CoverageAreaKey.__table__, CoverageAreaHousehold.__table__
+M, K, B, Z = (CoverageMonth.__table__, CoverageAreaKey.__table__, CoverageAreaHousehold.__table__,
+              CoverageAreaSize.__table__)
 _LABEL = re.compile(r"^(\d{4})(?:-(?:H([12])|Q([1-4])|(\d{2})))?$")
 
 
@@ -90,6 +92,10 @@ def _area_households(dialect: str):
     return (select(H.c.area_id, category.label("category"), month.label("last_month"),
                    func.count().label("households"))
             .where(H.c.is_active == true()).group_by(H.c.area_id, category, month))
+
+
+def _area_sizes():
+    return select(H.c.area_id, func.count().label("households")).where(H.c.is_active == true()).group_by(H.c.area_id)
 
 
 @lru_cache(maxsize=4)
@@ -180,6 +186,8 @@ def rebuild_aggregates(connection=None) -> dict:
     connection.execute(delete(B))
     connection.execute(insert(B).from_select(["area_id", "category", "last_month", "households"],
                                              _area_households(dialect)))
+    connection.execute(delete(Z))
+    connection.execute(insert(Z).from_select(["area_id", "households"], _area_sizes()))
     return {"area_keys": connection.scalar(select(func.count()).select_from(K)),
             "area_households": connection.scalar(select(func.count()).select_from(B))}
 
@@ -191,7 +199,8 @@ def check_aggregates() -> dict:
     out = {}
     for name, table, fresh, values in (
             ("area_keys", K, _area_keys(), ("visited", "flagged")),
-            ("area_households", B, _area_households(dialect), ("households",))):
+            ("area_households", B, _area_households(dialect), ("households",)),
+            ("area_sizes", Z, _area_sizes(), ("households",))):
         stored = select(*table.c).where(or_(*(table.c[v] != 0 for v in values)))
         fresh = fresh.subquery()
         fresh = select(*fresh.c).where(or_(*(fresh.c[v] != 0 for v in values)))
@@ -204,49 +213,57 @@ def check_aggregates() -> dict:
 
 # ---- reading them -----------------------------------------------------------
 
-def _month_start(moment):
-    return moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+def _next_month(moment):
+    first = moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return (first + timedelta(days=32)).replace(day=1)
+
+
+def _other_than(column, known: list):
+    """column NOT IN known, as ranges between the sorted values (an index on the column seeks them)."""
+    parts = [column < known[0], column > known[-1]]
+    parts += [and_(column > a, column < b) for a, b in zip(known, known[1:])]
+    return or_(*parts)
 
 
 def area_totals(key: int, now, areas_select, policy: dict) -> list[dict]:
     """Per village holding households: households, visited, overdue, flagged (areas_select: a select
-    of area ids, or None for all). Three reads of a few thousand rows each."""
+    of area ids, or None for all). overdue = households - those counted since their category's
+    cut-off: the months after the cut-off's month from coverage_area_households, the cut-off's month
+    itself from the households index (category, last counted visit). Four reads of at most a few
+    thousand rows each, summed by the database."""
     connection = db.session.connection()
-    dialect = connection.dialect.name
     default = policy.get("ordinary", 90)
+    known = sorted(set(policy) | set(CATEGORIES))
     in_areas = (lambda column: column.in_(areas_select)) if areas_select is not None else (lambda column: true())
-    totals: dict = {}
-    categories = set()
-    cuts = {}
-    for r in connection.execute(select(B.c.area_id, B.c.category, B.c.last_month, B.c.households)
-                                .where(in_areas(B.c.area_id), B.c.households != 0)):
-        cut = cuts.get(r.category)
-        if cut is None:
-            moment = (now - timedelta(days=policy.get(r.category, default))).astimezone(timezone.utc)
-            cut = cuts[r.category] = (moment, moment.year * 100 + moment.month)
-        row = totals.setdefault(r.area_id, [0, 0, 0, 0])
-        row[0] += r.households
-        if r.last_month == 0 or r.last_month < cut[1]:
-            row[2] += r.households
-        elif r.last_month == cut[1]:
-            categories.add(r.category)
-    if categories:  # the cut-off month: households last counted before the cut-off, from the index
-        parts = []
-        for category in sorted(categories):
-            moment = cuts[category][0]
-            parts.append(select(H.c.area_id, func.count().label("n")).where(
-                in_areas(H.c.area_id), H.c.is_active == true(),
-                H.c.category == category,
-                H.c.last_counted_visit_at >= literal(_month_start(moment), UtcDateTime()),
-                H.c.last_counted_visit_at < literal(moment, UtcDateTime())).group_by(H.c.area_id))
-        for r in connection.execute(union_all(*parts)):
-            totals.setdefault(r.area_id, [0, 0, 0, 0])[2] += r.n
+
+    def cut(category):
+        moment = (now - timedelta(days=policy.get(category, default))).astimezone(timezone.utc)
+        return moment, moment.year * 100 + moment.month
+    totals = {r.area_id: [int(r.households), 0, int(r.households), 0] for r in connection.execute(
+        select(Z.c.area_id, Z.c.households).where(in_areas(Z.c.area_id), Z.c.households != 0)).all()}
+    if not totals:
+        return []
+    recent, exact = [], []
+    for category, clause in [(c, (B.c.category == c, H.c.category == c)) for c in known] + [
+            (None, (_other_than(B.c.category, known), _other_than(H.c.category, known)))]:
+        moment, month = cut(category)
+        recent.append(select(B.c.area_id, B.c.households).where(clause[0], B.c.last_month > month,
+                                                                  in_areas(B.c.area_id)))
+        exact.append(select(H.c.area_id, literal(1).label("households")).where(
+            clause[1], H.c.last_counted_visit_at >= literal(moment, UtcDateTime()),
+            H.c.last_counted_visit_at < literal(_next_month(moment), UtcDateTime()), H.c.is_active == true(),
+            in_areas(H.c.area_id)))
+    for parts in (recent, exact):  # counted since the cut-off: not overdue
+        fresh = union_all(*parts).subquery("fresh")
+        for r in connection.execute(select(fresh.c.area_id, func.sum(fresh.c.households).label("n"))
+                                    .group_by(fresh.c.area_id)).all():
+            if r.area_id in totals:
+                totals[r.area_id][2] -= int(r.n)
     for r in connection.execute(select(K.c.area_id, K.c.visited, K.c.flagged)
-                                .where(K.c.period_key == key, in_areas(K.c.area_id))):
+                                .where(K.c.period_key == key, in_areas(K.c.area_id))).all():
         row = totals.get(r.area_id)
         if row is not None:
             row[1] += r.visited
             row[3] += r.flagged
     return [{"area_id": a, "households": v[0], "visited": v[1], "overdue": v[2], "flagged": v[3]}
             for a, v in totals.items() if v[0]]
-

@@ -60,4 +60,17 @@ class CoverageAreaHousehold(db.Model):
     last_month: Mapped[int] = mapped_column(Integer, primary_key=True)
     households: Mapped[int] = mapped_column(Integer, default=0)
 
-    __table_args__ = ({"sqlite_with_rowid": False},)
+    __table_args__ = (
+        #: the recent months of a category (households counted since an overdue cut-off), index only
+        Index("ix_coverage_area_households_recent", "category", "last_month", "area_id", "households"),
+        {"sqlite_with_rowid": False},
+    )
+
+
+class CoverageAreaSize(db.Model):
+    """Active households per village (kept by triggers on households, with coverage_area_households)."""
+
+    __tablename__ = "coverage_area_sizes"
+
+    area_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    households: Mapped[int] = mapped_column(Integer, default=0)

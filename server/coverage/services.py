@@ -12,6 +12,7 @@ from ..auth.services import require_role
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..pagination import checked_page
+from ..households.bulk import one_of
 from ..households.services import policy_days, scope_filter
 from ..models_base import utcnow
 from . import aggregates, queries
@@ -129,7 +130,7 @@ def _area_totals(actor, period, area, now) -> list:
     if actor.role == "manager" and scope is None:
         return []
     totals = aggregates.area_totals(key, now, inside, policy_days())
-    paths = dict(db.session.execute(select(Area.id, Area.path).where(Area.id.in_([t["area_id"] for t in totals])))
+    paths = dict(db.session.execute(select(Area.id, Area.path).where(one_of(Area.id, [t["area_id"] for t in totals])))
                  .all()) if totals else {}
     return [SimpleNamespace(**t, path=paths[t["area_id"]]) for t in totals]
 

@@ -114,7 +114,7 @@ def test_aggregates_equal_a_recomputation_after_random_changes(client, world, to
             assert response.status_code == 200, response.json
             done[change] += 1
         db.session.expire_all()
-        assert check_aggregates() == {"area_keys": 0, "area_households": 0}, f"step {step}"
+        assert check_aggregates() == {"area_keys": 0, "area_households": 0, "area_sizes": 0}, f"step {step}"
         period = rng.choice(list(PERIODS))
         now = datetime.now(timezone.utc)
         expected = expected_report(db, app, period, now)
@@ -131,7 +131,7 @@ def test_aggregates_equal_a_recomputation_after_random_changes(client, world, to
 
 def test_check_finds_aggregates_out_of_step_and_rebuild_mends_them(client, world, token_for, db, app, make_visit):
     make_visit(world.h1, world.cadre, datetime(2026, 9, 10, 3, tzinfo=timezone.utc))
-    assert check_aggregates() == {"area_keys": 0, "area_households": 0}
+    assert check_aggregates() == {"area_keys": 0, "area_households": 0, "area_sizes": 0}
     db.session.execute(db.update(CoverageAreaKey).values(visited=CoverageAreaKey.visited + 1))
     db.session.commit()
     assert check_aggregates()["area_keys"] > 0
@@ -140,7 +140,7 @@ def test_check_finds_aggregates_out_of_step_and_rebuild_mends_them(client, world
     assert result.exit_code == 1 and "aggregates differ" in result.output, result.output
     result = runner.invoke(args=["coverage", "rebuild-summary"])
     assert result.exit_code == 0 and "village-period rows" in result.output, result.output
-    assert check_aggregates() == {"area_keys": 0, "area_households": 0}
+    assert check_aggregates() == {"area_keys": 0, "area_households": 0, "area_sizes": 0}
     counts = rebuild_aggregates()
     db.session.commit()
     assert counts["area_keys"] == 4 and counts["area_households"] == 4  # month, quarter, half, year; v1 twice (h2 never visited), v2, v3

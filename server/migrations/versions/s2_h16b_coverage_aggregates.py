@@ -1,6 +1,7 @@
 """Coverage aggregates per village: households visited and flagged visits per named period
 (coverage_area_keys), active households per category and month of their last counted visit
-(coverage_area_households); triggers on households keep them through every writer
+(coverage_area_households); triggers on households keep them through every writer; households by
+category and last counted visit (the overdue cut-off's month)
 
 Revision ID: s2_h16b_aggregates
 Revises: i15
@@ -48,6 +49,12 @@ SQLITE_MONTH = "COALESCE(CAST(strftime('%Y%m', {row}.last_counted_visit_at) AS I
 PG_MONTH = "COALESCE(to_char({row}.last_counted_visit_at AT TIME ZONE 'UTC', 'YYYYMM')::integer, 0)"
 
 
+def _size(row: str, sign: str, where: str) -> str:
+    return f"""
+    INSERT INTO coverage_area_sizes (area_id, households) SELECT {row}.area_id, {sign}1 WHERE {where}
+    ON CONFLICT (area_id) DO UPDATE SET households = coverage_area_sizes.households + excluded.households;"""
+
+
 def _changes(month: str, truth: str) -> tuple[str, str]:
     bucket = (f"(NEW.area_id IS NOT OLD.area_id OR NEW.category IS NOT OLD.category "
               f"OR {month.format(row='NEW')} <> {month.format(row='OLD')})")
@@ -61,11 +68,13 @@ def sqlite_triggers() -> list[str]:
     bucket, moved = _changes(SQLITE_MONTH, "sqlite")
     return [
         "CREATE TRIGGER coverage_households_insert AFTER INSERT ON households WHEN NEW.is_active BEGIN"
-        + _bucket("NEW", "", SQLITE_MONTH, "1") + _move_keys("NEW", "", "1") + " END",
+        + _bucket("NEW", "", SQLITE_MONTH, "1") + _size("NEW", "", "1") + _move_keys("NEW", "", "1") + " END",
         "CREATE TRIGGER coverage_households_update AFTER UPDATE OF area_id, is_active, category, "
         "last_counted_visit_at ON households BEGIN"
         + _bucket("OLD", "-", SQLITE_MONTH, f"OLD.is_active AND (NOT NEW.is_active OR {bucket})")
         + _bucket("NEW", "", SQLITE_MONTH, f"NEW.is_active AND (NOT OLD.is_active OR {bucket})")
+        + _size("OLD", "-", f"OLD.is_active AND (NOT NEW.is_active OR {moved})")
+        + _size("NEW", "", f"NEW.is_active AND (NOT OLD.is_active OR {moved})")
         + _move_keys("OLD", "-", f"OLD.is_active AND (NOT NEW.is_active OR {moved})")
         + _move_keys("NEW", "", f"NEW.is_active AND (NOT OLD.is_active OR {moved})") + " END",
     ]
@@ -81,10 +90,13 @@ CREATE FUNCTION coverage_households_upkeep() RETURNS trigger LANGUAGE plpgsql AS
 BEGIN
   IF TG_OP = 'INSERT' THEN
     {statements(_bucket("NEW", "", PG_MONTH, "NEW.is_active"))}
+    {statements(_size("NEW", "", "NEW.is_active"))}
     {statements(_move_keys("NEW", "", "NEW.is_active"))}
   ELSE
     {statements(_bucket("OLD", "-", PG_MONTH, f"OLD.is_active AND (NOT NEW.is_active OR {bucket})"))}
     {statements(_bucket("NEW", "", PG_MONTH, f"NEW.is_active AND (NOT OLD.is_active OR {bucket})"))}
+    {statements(_size("OLD", "-", f"OLD.is_active AND (NOT NEW.is_active OR {moved})"))}
+    {statements(_size("NEW", "", f"NEW.is_active AND (NOT OLD.is_active OR {moved})"))}
     {statements(_move_keys("OLD", "-", f"OLD.is_active AND (NOT NEW.is_active OR {moved})"))}
     {statements(_move_keys("NEW", "", f"NEW.is_active AND (NOT OLD.is_active OR {moved})"))}
   END IF;
@@ -111,6 +123,16 @@ def upgrade():
         sa.PrimaryKeyConstraint('area_id', 'category', 'last_month'),
         sqlite_with_rowid=False,
     )
+    op.create_index('ix_coverage_area_households_recent', 'coverage_area_households',
+                    ['category', 'last_month', 'area_id', 'households'])
+    op.create_table(
+        'coverage_area_sizes',
+        sa.Column('area_id', sa.Integer(), nullable=False),
+        sa.Column('households', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('area_id'),
+    )
+    op.create_index('ix_households_category_last', 'households',
+                    ['category', 'last_counted_visit_at', 'area_id', 'is_active'])
     if op.get_bind().dialect.name == "postgresql":
         op.execute(pg_function())
         op.execute("CREATE TRIGGER coverage_households_upkeep AFTER INSERT OR UPDATE OF area_id, is_active, "
@@ -132,5 +154,8 @@ def downgrade():
     else:
         op.execute("DROP TRIGGER coverage_households_insert")
         op.execute("DROP TRIGGER coverage_households_update")
+    op.drop_index('ix_households_category_last', table_name='households')
+    op.drop_table('coverage_area_sizes')
+    op.drop_index('ix_coverage_area_households_recent', table_name='coverage_area_households')
     op.drop_table('coverage_area_households')
     op.drop_table('coverage_area_keys')
