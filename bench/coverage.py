@@ -391,6 +391,8 @@ def run(app, args, env):
         ("coverage per village, county, from/to cutting months",
          f"/api/v1/coverage?from=2026-08-15&to=2026-10-14&area=1&level=village", 0.3),
     ]
+    if args.cases:
+        cases = [c for c in cases if any(part in c[0] for part in args.cases.split(","))]
     print(f"in-process (Flask test client), best / median of {args.repeat}", flush=True)
     for name, path, target in cases:
         best, median, size, _ = timed(client, path, headers, repeat=args.repeat)
@@ -513,6 +515,7 @@ def main():
     parser.add_argument("--reload", action="store_true", help="rebuild the data set even if present")
     parser.add_argument("--load-only", action="store_true", help="load the data set, time nothing")
     parser.add_argument("--http", action="store_true", help="also time every request over HTTP through gunicorn")
+    parser.add_argument("--cases", help="time only the requests whose name contains one of these (comma-separated)")
     parser.add_argument("--no-exports", action="store_true", help="time the reports only, not the CSV exports")
     parser.add_argument("--upkeep", type=int, default=0, help="measure the aggregates' upkeep on N stored visits")
     args = parser.parse_args()

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from datetime import timedelta, timezone
 
-from sqlalchemy import Integer, and_, bindparam, case, delete, except_, func, insert, literal, literal_column, or_, select, true
+from sqlalchemy import Integer, and_, bindparam, case, delete, except_, exists, func, insert, literal, literal_column, or_, select, true
 from sqlalchemy import union_all
 
 from ..extensions import db
@@ -188,6 +188,8 @@ def rebuild_aggregates(connection=None) -> dict:
                                              _area_households(dialect)))
     connection.execute(delete(Z))
     connection.execute(insert(Z).from_select(["area_id", "households"], _area_sizes()))
+    for table in (K, B, Z):  # the planner's statistics (SQLite has none for a new table's indexes)
+        connection.exec_driver_sql(f"ANALYZE {table.name}")
     return {"area_keys": connection.scalar(select(func.count()).select_from(K)),
             "area_households": connection.scalar(select(func.count()).select_from(B))}
 
@@ -212,6 +214,10 @@ def check_aggregates() -> dict:
 
 
 # ---- reading them -----------------------------------------------------------
+
+def _month_start(moment):
+    return moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
 
 def _next_month(moment):
     first = moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
@@ -244,14 +250,23 @@ def area_totals(key: int, now, areas_select, policy: dict) -> list[dict]:
     if not totals:
         return []
     recent, exact = [], []
-    for category, clause in [(c, (B.c.category == c, H.c.category == c)) for c in known] + [
-            (None, (_other_than(B.c.category, known), _other_than(H.c.category, known)))]:
+    groups = [(c, (B.c.category == c, H.c.category == c)) for c in known]
+    gaps = [exists().where(gap) for gap in _other_than(B.c.category, known).clauses]
+    if connection.scalar(select(or_(*gaps))):  # categories without a policy of their own take the default
+        groups.append((None, (_other_than(B.c.category, known), _other_than(H.c.category, known))))
+    for category, clause in groups:
         moment, month = cut(category)
-        recent.append(select(B.c.area_id, B.c.households).where(clause[0], B.c.last_month > month,
-                                                                  in_areas(B.c.area_id)))
-        exact.append(select(H.c.area_id, literal(1).label("households")).where(
-            clause[1], H.c.last_counted_visit_at >= literal(moment, UtcDateTime()),
-            H.c.last_counted_visit_at < literal(_next_month(moment), UtcDateTime()), H.c.is_active == true(),
+        first, after = _month_start(moment), _next_month(moment)
+        early = moment - first < after - moment  # read the shorter side of the cut-off's month
+        counted = case((B.c.last_month > month, B.c.households), else_=0)
+        if early:  # the whole month is counted since, less its days before the cut-off
+            counted = counted + case((B.c.last_month == month, B.c.households), else_=0)
+        recent.append(select(B.c.area_id, counted.label("households")).where(
+            clause[0], B.c.last_month >= month, in_areas(B.c.area_id)))
+        lo, hi = (first, moment) if early else (moment, after)
+        exact.append(select(H.c.area_id, literal(-1 if early else 1).label("households")).where(
+            clause[1], H.c.last_counted_visit_at >= literal(lo, UtcDateTime()),
+            H.c.last_counted_visit_at < literal(hi, UtcDateTime()), H.c.is_active == true(),
             in_areas(H.c.area_id)))
     for parts in (recent, exact):  # counted since the cut-off: not overdue
         fresh = union_all(*parts).subquery("fresh")
