@@ -144,3 +144,26 @@ def test_check_finds_aggregates_out_of_step_and_rebuild_mends_them(client, world
     counts = rebuild_aggregates()
     db.session.commit()
     assert counts["area_keys"] == 4 and counts["area_households"] == 4  # month, quarter, half, year; v1 twice (h2 never visited), v2, v3
+
+
+@pytest.mark.parametrize("now", [datetime(2026, 12, 2, 8, tzinfo=timezone.utc),    # cut-offs early in a month
+                                 datetime(2026, 12, 28, 20, tzinfo=timezone.utc),  # late in a month
+                                 datetime(2026, 12, 16, 0, tzinfo=timezone.utc)])
+def test_overdue_from_the_aggregates_on_either_side_of_the_cut_off(world, db, app, make_visit, make_household, now):
+    from server.coverage.services import coverage_report
+    moments = [now - timedelta(days=d, hours=h) for d in (1, 29, 31, 59, 61, 89, 91, 120) for h in (-3, 3)]
+    homes = [world.h1, world.h2, world.h3, world.h4] + [
+        make_household(rng_area, None, category=category)
+        for rng_area, category in zip([world.v1, world.v2] * 6, ["low_income", "disabled", "ordinary"] * 4)]
+    db.session.commit()
+    for i, moment in enumerate(moments):
+        make_visit(homes[i % len(homes)], world.cadre, moment)
+    report = coverage_report(world.admin, parse_named("2026-Q4"), area_id=world.county.id, level="village", now=now)
+    got = {r["area"]["id"]: r["overdue"] for r in report["rows"] if r["households"]}
+    expected = {area: row["overdue"] for area, row in expected_report(db, app, "2026", now).items()}
+    assert got == expected
+
+
+def parse_named(label):
+    from server.coverage.periods import named_period, zone
+    return named_period(label, zone())
