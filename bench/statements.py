@@ -25,8 +25,9 @@ def main():
     tmp = tempfile.mkdtemp(prefix="lianhu-statements-")
     env = {"LIANHU_INSTANCE": tmp, "ATTACHMENT_DIR": f"{tmp}/attachments", "SECRET_KEY": "bench",
            "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/bench.db"}
-    from ingest import _batches, _instances, seed
+    from ingest import _batches, _instances, plan_days, seed
     tokens, form_xml = seed(env, cadres=1, households=200)
+    plan_days(args.n + 1 + args.batch)
     from server import create_app
     from server.extensions import db
     app = create_app()

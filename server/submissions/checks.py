@@ -8,7 +8,7 @@ an audit entry). Flushes, never commits.
 """
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import or_
+from sqlalchemy import bindparam, literal_column, union_all
 
 from .. import verdicts
 from ..extensions import db
@@ -214,29 +214,63 @@ def _facts_of(v: dict, key) -> verdicts.Facts:
 
 def _stored_around(actor, device, lo, hi, new_facts) -> list:
     """(Facts, row) of the stored current records of this cadre or device near the batch, and any
-    stored visit of the cadre's with the very coordinates of a new one."""
-    who = [Submission.submitter_id == actor.id]
-    if device is not None and getattr(device, "id", None) is not None:
-        who.append(Submission.device_id == device.id)
-    base = db.select(*_COLUMNS).where(or_(*who), Submission.is_current.is_(True), Submission.lat.is_not(None))
-    before = list(db.session.execute(base.where(Submission.captured_at >= lo - 2 * RECHECK, Submission.captured_at <= hi)
-                                     .order_by(Submission.captured_at.desc()).limit(NEIGHBOURS_EACH_SIDE)))
-    after = list(db.session.execute(base.where(Submission.captured_at > hi, Submission.captured_at <= hi + 2 * RECHECK)
-                                    .order_by(Submission.captured_at).limit(NEIGHBOURS_EACH_SIDE)))
+    stored visit of the cadre's with the very coordinates of a new one: one statement (see _around)."""
+    device_id = getattr(device, "id", None) if device is not None else None
+    lats = list({f.lat for f in new_facts if f.lat is not None})[:500]
+    params = {"submitter": actor.id, "lo": lo - 2 * RECHECK, "hi": hi, "far": hi + 2 * RECHECK}
+    if device_id is not None:
+        params["device"] = device_id
+    if lats:
+        params["lats"] = lats
+    before, after, pins = {}, {}, []
+    for row in db.session.connection().execute(_around(device_id is not None, bool(lats)), params):
+        if row.part == "p":
+            pins.append(row)
+        else:
+            (before if row.part == "b" else after).setdefault(row.id, row)
+    # the cadre's and the device's nearest records on each side, as one OR query would give them
+    before = sorted(before.values(), key=lambda r: r.captured_at, reverse=True)[:NEIGHBOURS_EACH_SIDE]
+    after = sorted(after.values(), key=lambda r: r.captured_at)[:NEIGHBOURS_EACH_SIDE]
     #: records strictly inside these bounds have their neighbours on both sides loaded
     bounds = (before[-1].captured_at if len(before) == NEIGHBOURS_EACH_SIDE else lo - RECHECK,
               after[-1].captured_at if len(after) == NEIGHBOURS_EACH_SIDE else hi + RECHECK)
     rows = before + after
-    lats = list({f.lat for f in new_facts if f.lat is not None})[:500]
-    if lats:
+    if pins:
         seen = {r.id for r in rows}
-        rows += [r for r in db.session.execute(
-            db.select(*_COLUMNS).where(Submission.submitter_id == actor.id, Submission.is_current.is_(True),
-                                       Submission.kind == "visit", Submission.lat.in_(lats)).limit(200))
-            if r.id not in seen]
+        rows += [r for r in pins if r.id not in seen]
     return bounds, [(verdicts.Facts(key=r.id, submitter_id=r.submitter_id, device_id=r.device_id,
                             household_id=r.household_id, captured_at=r.captured_at, lat=r.lat, lon=r.lon,
                             accuracy=r.accuracy, altitude=r.altitude, kind=r.kind), r) for r in rows]
+
+
+_AROUND: dict = {}
+
+
+def _around(with_device: bool, with_pins: bool):
+    """The statement _stored_around runs, built once per shape: the NEIGHBOURS_EACH_SIDE nearest
+    current located records before (`part` b) and after (a) the batch, of the cadre and of the
+    device separately (each an index range scan: ix_submissions_submitter, ix_submissions_device),
+    and up to 200 of the cadre's visits on one of the batch's latitudes (p), in one UNION ALL."""
+    key = (with_device, with_pins)
+    if key not in _AROUND:
+        near = [Submission.is_current.is_(True), Submission.lat.is_not(None)]
+        earlier = [Submission.captured_at >= bindparam("lo"), Submission.captured_at <= bindparam("hi")]
+        later = [Submission.captured_at > bindparam("hi"), Submission.captured_at <= bindparam("far")]
+        who = [Submission.submitter_id == bindparam("submitter")]
+        if with_device:
+            who.append(Submission.device_id == bindparam("device"))
+        parts = []
+        for whose in who:
+            parts.append(db.select(*_COLUMNS, literal_column("'b'").label("part")).where(whose, *near, *earlier)
+                         .order_by(Submission.captured_at.desc()).limit(NEIGHBOURS_EACH_SIDE))
+            parts.append(db.select(*_COLUMNS, literal_column("'a'").label("part")).where(whose, *near, *later)
+                         .order_by(Submission.captured_at).limit(NEIGHBOURS_EACH_SIDE))
+        if with_pins:
+            parts.append(db.select(*_COLUMNS, literal_column("'p'").label("part")).where(
+                Submission.submitter_id == bindparam("submitter"), Submission.is_current.is_(True),
+                Submission.kind == "visit", Submission.lat.in_(bindparam("lats", expanding=True))).limit(200))
+        _AROUND[key] = union_all(*(db.select(part.subquery()) for part in parts))
+    return _AROUND[key]
 
 
 def _recheck_stored(actor, stored, neighbour, bounds) -> None:

@@ -70,6 +70,8 @@ class Submission(db.Model):
         #: from them; coverage reads the summary, so the index no longer covers the counting columns
         Index("ix_submissions_household", "household_id", "captured_at"),
         Index("ix_submissions_submitter", "submitter_id", "captured_at"),
+        #: a device's records around a batch's capture times (the truthfulness checks, checks._around)
+        Index("ix_submissions_device", "device_id", "captured_at"),
         Index("ix_submissions_area", "area_id", "kind", "captured_at"),
         Index("ix_submissions_kind_captured", "kind", "captured_at"),
         Index("ix_submissions_rated_cadre", "rated_cadre_id", "captured_at"),
