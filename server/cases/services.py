@@ -104,33 +104,54 @@ def cases_from_submission(submission) -> list[Case]:
     answers = submission.answers or {}
     if not answers.get("demands") and str(answers.get("cases_confirmed") or "").lower() not in ("yes", "no"):
         return []  # the usual visit: nothing to open or confirm, so no household load
-    household = db.session.get(Household, submission.household_id)
-    confirm_by_visit(submission, household, answers.get("cases_confirmed"))
+    confirm_by_visit(submission, None, answers.get("cases_confirmed"))
     demands = answers.get("demands") or []
     if isinstance(demands, dict):
         demands = [demands]
     root = root_instance_id(submission)
     keys = [f"{root}#{index}" for index in range(len(demands))]
     existing = set(db.session.scalars(db.select(Case.source_key).where(Case.source_key.in_(keys)))) if keys else set()
+    wanted = [(key, item) for key, item in zip(keys, demands)
+              if key not in existing and isinstance(item, dict) and str(item.get("text") or "").strip()]
+    return _open_from_visit(submission, db.session.get(Household, submission.household_id) if wanted else None,
+                            wanted)
+
+
+def _open_from_visit(submission, household: Household, wanted: list) -> list[Case]:
+    """open_case for each of a visit's new demands, with one cadre look-up, one flush and one household
+    touch for them all (what open_case and _event do for one case at a time)."""
+    if not wanted:
+        return []
+    assignee_id = households.current_cadre_id(household.id)
     created = []
-    for key, item in zip(keys, demands):
-        if key in existing or not isinstance(item, dict) or not str(item.get("text") or "").strip():
-            continue
-        created.append(open_case(submission.submitter_id, household, text=str(item["text"]).strip(),
-                                 category=str(item.get("category") or "other")[:32],
-                                 is_micro_wish=str(item.get("is_micro_wish", "")).lower() in YES,
-                                 raised_at=submission.captured_at, submission=submission, source_key=key))
+    for key, item in wanted:
+        category = str(item.get("category") or "other")[:32]
+        is_micro_wish = str(item.get("is_micro_wish", "")).lower() in YES
+        created.append(Case(household_id=household.id, area_id=household.area_id, category=category or "other",
+                            text=str(item["text"]).strip(), is_micro_wish=is_micro_wish, status="open",
+                            assignee_id=assignee_id,
+                            due_at=submission.captured_at + timedelta(days=due_days(category, is_micro_wish)),
+                            submission_id=submission.id, source_key=key, created_by_id=submission.submitter_id))
+    db.session.add_all(created)
+    db.session.flush()
+    db.session.execute(db.update(Household).where(Household.id == household.id)
+                       .values(updated_at=utcnow()).execution_options(synchronize_session=False))
+    for case in created:
+        db.session.add(CaseEvent(case_id=case.id, actor_id=submission.submitter_id, action="create",
+                                 from_status=None, to_status="open"))
+        audit.record(submission.submitter_id, "case.create", "case", case.id, from_status=None, to_status="open")
     return created
 
 
-def confirm_by_visit(submission, household: Household, answer) -> list[Case]:
-    """A visit's `cases_confirmed` answer: yes confirms the household's resolved cases, no reopens them."""
+def confirm_by_visit(submission, household: Household | None, answer) -> list[Case]:
+    """A visit's `cases_confirmed` answer: yes confirms the household's resolved cases, no reopens them
+    (the submission's household when `household` is None)."""
     answer = str(answer or "").lower()
     if answer not in ("yes", "no"):
         return []
     to_status = "confirmed" if answer == "yes" else "reopened"
     cases = db.session.scalars(db.select(Case).where(
-        Case.household_id == household.id, Case.status == "resolved",
+        Case.household_id == (household.id if household is not None else submission.household_id), Case.status == "resolved",
         Case.resolved_at <= submission.captured_at)).all()
     for case in cases:
         _move(submission.submitter_id, case, to_status, note=f"visit {submission.instance_id}")

@@ -31,12 +31,13 @@ _COLUMNS = (Submission.id, Submission.submitter_id, Submission.device_id, Submis
             Submission.review_state, Submission.geo_reason)
 
 
-def check_new(actor, device, created: list, now: datetime, config) -> None:
-    """Own and neighbour flags for new submissions [(outcome, candidate)], stored neighbours re-evaluated."""
+def check_new(actor, device, created: list, now: datetime, config, known=None) -> None:
+    """Own and neighbour flags for new submissions [(outcome, candidate)], stored neighbours re-evaluated.
+    `known`: ingest's households_sql.Households, which already holds the batch's households."""
     items = [(o, c) for o, c in created if o.submission is not None]
     if not items:
         return
-    refs = _references({c.values["household_id"] for _, c in items if c.values.get("household_id")})
+    refs = _references({c.values["household_id"] for _, c in items if c.values.get("household_id")}, known)
     new_facts, pending = [], []
     for outcome, c in items:
         v = c.values
@@ -166,14 +167,20 @@ def _form_times(c):
     return found.get("start"), found.get("end")
 
 
-def _references(household_ids: set) -> dict:
+_REFERENCES = db.select(Household.id, Household.lat, Household.lon, Household.location_source,
+                        Household.area_id).where(Household.id.in_(bindparam("ids", expanding=True)))
+
+
+def _references(household_ids: set, known=None) -> dict:
     """Each household's reference location and what tells whether a first-visit anchor is in its village."""
     if not household_ids:
         return {}
-    rows = db.session.execute(db.select(Household.id, Household.lat, Household.lon, Household.location_source,
-                                        Household.area_id).where(Household.id.in_(household_ids))).all()
-    refs = {r.id: {"lat": r.lat, "lon": r.lon, "source": r.location_source, "area_id": r.area_id,
-                   "boundary": None, "located": []} for r in rows}
+    found = known.references(household_ids) if known is not None else {}
+    missing = [i for i in household_ids if i not in found]
+    if missing:
+        found.update((r[0], r[1:]) for r in db.session.connection().execute(_REFERENCES, {"ids": missing}))
+    refs = {hid: {"lat": lat, "lon": lon, "source": source, "area_id": area_id, "boundary": None, "located": []}
+            for hid, (lat, lon, source, area_id) in found.items()}
     unanchored_areas = {r["area_id"] for r in refs.values() if r["lat"] is None}
     if unanchored_areas:
         boundaries = _boundaries(unanchored_areas)

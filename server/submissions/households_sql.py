@@ -19,10 +19,14 @@ class HouseholdInfo:
     lon: float | None
     area_path: str
     cadre_id: int | None
+    #: the reference location as stored (lat/lon above move when a visit of the batch anchors it)
+    location_source: str | None = None
+    ref_lat: float | None = None
+    ref_lon: float | None = None
 
 
 _HOUSEHOLDS = (db.select(Household.id, Household.code, Household.area_id, Household.lat, Household.lon, Area.path,
-                         Assignment.cadre_id)
+                         Assignment.cadre_id, Household.location_source, Household.lat, Household.lon)
                .join(Area, Area.id == Household.area_id)
                .outerjoin(Assignment, (Assignment.household_id == Household.id) & Assignment.valid_to.is_(None)))
 _BY_IDS = _HOUSEHOLDS.where(Household.id.in_(bindparam("values", expanding=True)))
@@ -53,6 +57,11 @@ class Households:
         wanted = {c for c in codes if c not in self.codes}
         if wanted:
             self._load(_BY_CODES, wanted)
+
+    def references(self, household_ids) -> dict:
+        """id -> (lat, lon, location_source, area_id) as stored, of households already loaded."""
+        return {i: (h.ref_lat, h.ref_lon, h.location_source, h.area_id)
+                for i in household_ids if (h := self.ids.get(i)) is not None}
 
     def by_id(self, household_id) -> HouseholdInfo | None:
         self.load_ids([household_id])

@@ -105,7 +105,7 @@ def _run(actor, device, uploads):
         if outcome.status == "accepted":
             created.append((outcome, candidate))
     if created:
-        checks.check_new(actor, device, created, now, config)  # verdicts, stored neighbours re-evaluated
+        checks.check_new(actor, device, created, now, config, known)  # verdicts, stored neighbours re-evaluated
         created = _insert_checked(created)
     db.session.flush()  # edits' replaced versions, duplicates' newly received attachments
     if created:
