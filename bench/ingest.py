@@ -1,22 +1,27 @@
 """Ingest benchmark: OpenRosa submissions and JSON push batches against gunicorn.
 
     .venv/bin/python bench/ingest.py [--n 2000] [--batches 40] [--workers 2] [--threads 4] [--seconds 120]
+        [--mix plain,realistic] [--clients 1,4] [--repeats 3]
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/your_own_bench_db .venv/bin/python bench/ingest.py
 
 Starts gunicorn as the README recommends for a 2-core server (one gthread worker per core with 4
 threads each, so clients keep their connections alive as ODK Collect's OkHttp does) on a free
 loopback port with a temporary SQLite database (or DATABASE_URL), seeds cadres and households
 through the app's services, posts N OpenRosa visit submissions with 1 and then 4 concurrent
-clients, then JSON batches of 100, and prints submissions/s, p50/p95 latency and server CPU ms
+clients, then JSON batches of 100, each phase --repeats times, and prints submissions/s, p50/p95 latency and server CPU ms
 per submission (gunicorn processes, plus PostgreSQL backends of the bench database when
 DATABASE_URL is given). The clients (http.client, keep-alive, bodies encoded before the clock
-starts) share the machine with the server, so their own CPU per request is printed too.
-Bounded in count and in time.
+starts) share the machine with the server, so their own CPU per request is printed too; then the
+min / median over the repeats of each phase. Mixes: `plain` (one visit in ten records a demand),
+`realistic` (a third of the visits raise one or two demands, a third confirm earlier cases: every
+household starts with a resolved case awaiting the family's confirmation). Bounded in count and time.
 """
 import argparse
 import http.client
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,8 +44,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def seed(env, cadres=4, households=50):
-    """Areas, cadres with linked households and device tokens, through the app's services."""
+def seed(env, cadres=4, households=50, resolved_cases=False):
+    """Areas, cadres with linked households and device tokens, through the app's services
+    (with `resolved_cases`, each household has a resolved case awaiting confirmation)."""
     os.environ.update(env)
     from flask_migrate import upgrade
 
@@ -71,6 +77,8 @@ def seed(env, cadres=4, households=50):
                 db.session.add(hh)
                 db.session.flush()
                 link_cadre(hh, cadre.id, actor=System())
+                if resolved_cases:
+                    _resolved_case(hh)
                 codes.append((hh.id, hh.code))
             _, token = issue_device(cadre, "bench")
             tokens.append((token, codes, 29.29 + c * 0.001))
@@ -78,6 +86,15 @@ def seed(env, cadres=4, households=50):
         from server.surveys.services import current_version
         xml = current_version("visit").xml
     return tokens, xml
+
+
+def _resolved_case(household) -> None:
+    """A case of the household's, resolved a month ago and awaiting the family's confirmation."""
+    from server.cases.services import open_case
+    from server.models_base import utcnow
+    month_ago = utcnow() - timedelta(days=30)
+    case = open_case(None, household, text="修路", category="infrastructure", raised_at=month_ago - timedelta(days=5))
+    case.status, case.resolved_at = "resolved", month_ago
 
 
 def cpu_ms(pids) -> float:
@@ -133,12 +150,13 @@ def run_phase(name, jobs, clients, send, pids, deadline, quiet=False):
     client = (time.process_time() - client_before) * 1000.0
     done = items - sum(c for c, _ in queue)
     if quiet:
-        return
+        return None
     latencies.sort()
     p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000  # noqa: E731
     print(f"{name:<28} clients={clients}  {done:>6} submissions in {wall:6.2f}s  {done / wall:8.1f}/s  "
           f"p50 {p(0.5):6.1f} ms  p95 {p(0.95):6.1f} ms  server CPU {server / max(done, 1):5.2f} ms/submission"
-          f"  errors {len(errors)}  (client CPU {client / max(done, 1):4.2f} ms)")
+          f"  errors {len(errors)}  (client CPU {client / max(done, 1):4.2f} ms)", flush=True)
+    return done / wall, server / max(done, 1), len(errors)
 
 
 def main():
@@ -148,14 +166,25 @@ def main():
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (README: one per core)")
     parser.add_argument("--threads", type=int, default=4, help="> 1: gthread workers (HTTP keep-alive); 1: sync")
     parser.add_argument("--seconds", type=int, default=120, help="time limit per phase")
+    parser.add_argument("--mix", default="plain,realistic", help="OpenRosa mixes: plain, realistic (comma-separated)")
+    parser.add_argument("--clients", default="1,4", help="concurrent clients per phase (comma-separated)")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each phase (min / median printed)")
+    parser.add_argument("--no-json", action="store_true", help="skip the JSON push phases")
     args = parser.parse_args()
-    n, batches = min(args.n, 20000), min(args.batches, 400)
+    n, batches, repeats = min(args.n, 20000), min(args.batches, 400), max(1, min(args.repeats, 9))
+    mixes = [m for m in args.mix.split(",") if m]
+    clients_list = [int(c) for c in args.clients.split(",") if c]
+    unknown = set(mixes) - set(MIXES)
+    if unknown:
+        raise SystemExit(f"unknown mix {', '.join(sorted(unknown))}; choose from {', '.join(MIXES)}")
     tmp = tempfile.mkdtemp(prefix="lianhu-bench-")
     env = {"LIANHU_INSTANCE": tmp, "ATTACHMENT_DIR": f"{tmp}/attachments", "LIANHU_ENV": "production",
            "SECRET_KEY": "bench", "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/bench.db"}
     db_pids = _postgres_pids(env["DATABASE_URL"])
-    tokens, form_xml = seed(env, cadres=CADRES)
-    plan_days((8 * args.workers + 2 * n + 2 * batches * 100) // CADRES + 1)
+    tokens, form_xml = seed(env, cadres=CADRES, resolved_cases="realistic" in mixes)
+    openrosa_runs = len(mixes) * len(clients_list) * repeats
+    json_runs = 0 if args.no_json else len(clients_list) * repeats
+    plan_days((8 * args.workers + openrosa_runs * n + json_runs * batches * 100) // CADRES + 1)
     port = free_port()
     gunicorn = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
@@ -163,26 +192,51 @@ def main():
          "--preload", "--log-level", "warning", "wsgi:app"],
         cwd=ROOT, env={**os.environ, **env})
     base = f"http://127.0.0.1:{port}"
+    figures: dict = {}
     try:
         _wait(base)
         pids = lambda: server_pids(gunicorn.pid, db_pids)  # noqa: E731
         pids.base = base
         print(f"database: {env['DATABASE_URL'].split('://')[0]}, gunicorn workers: {args.workers}, "
-              f"threads: {args.threads}, "
-              f"cores: {os.cpu_count()}")
+              f"threads: {args.threads}, cores: {os.cpu_count()}, commit: {_commit()}, "
+              f"load average: {_loadavg()}", flush=True)
         warm_up = [(1, x) for x in _instances(form_xml, tokens, 8 * args.workers, 4)]
         run_phase("warm-up", warm_up, 4, _post_openrosa, pids, time.monotonic() + 60, quiet=True)
-        for clients in (1, 4):
-            jobs = [(1, x) for x in _instances(form_xml, tokens, n, clients)]
-            run_phase("OpenRosa POST submission", jobs, clients, _post_openrosa, pids,
-                      time.monotonic() + args.seconds)
-        for clients in (1, 4):
-            jobs = [(100, b) for b in _batches(tokens, batches)]
-            run_phase("JSON push (batches of 100)", jobs, clients, _post_json, pids,
-                      time.monotonic() + args.seconds)
+        for mix in mixes:
+            for clients in clients_list:
+                name = f"OpenRosa {mix}"
+                for _ in range(repeats):
+                    jobs = [(1, x) for x in _instances(form_xml, tokens, n, clients, mix=mix)]
+                    figures.setdefault((name, clients), []).append(
+                        run_phase(name, jobs, clients, _post_openrosa, pids, time.monotonic() + args.seconds))
+        for clients in ([] if args.no_json else clients_list):
+            name = "JSON push (batches of 100)"
+            for _ in range(repeats):
+                jobs = [(100, b) for b in _batches(tokens, batches)]
+                figures.setdefault((name, clients), []).append(
+                    run_phase(name, jobs, clients, _post_json, pids, time.monotonic() + args.seconds))
     finally:
         gunicorn.terminate()
         gunicorn.wait(timeout=30)
+    print(f"\nsummary over {repeats} runs (min / median), load average after: {_loadavg()}")
+    for (name, clients), runs in figures.items():
+        rates = sorted(r[0] for r in runs)
+        cpu = sorted(r[1] for r in runs)
+        print(f"{name:<28} clients={clients}  {rates[0]:8.1f} / {statistics.median(rates):8.1f} per s  "
+              f"server CPU {cpu[0]:5.2f} / {statistics.median(cpu):5.2f} ms/submission  "
+              f"errors {sum(r[2] for r in runs)}")
+
+
+def _commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              timeout=10).stdout.strip() or "?"
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+
+
+def _loadavg() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def _wait(base):
@@ -221,7 +275,10 @@ def _next_visit(cadre: int, _total=None):
     return _CLOCK["first"] + VISIT_SPACING * k
 
 
-def _instances(form_xml, tokens, n, clients):
+MIXES = ("plain", "realistic")
+
+
+def _instances(form_xml, tokens, n, clients, mix="plain"):
     from forms.answers import build_instance_xml
     out = []
     for i in range(n):
@@ -234,7 +291,13 @@ def _instances(form_xml, tokens, n, clients):
         answers = {"start": opened, "end": when, "household": codes[h][1],
                    "location": f"{lat + 0.00004} {_lon(h)} {30 + k % 7} {4 + k % 9}", "visit_type": "routine",
                    "concerns": "ok"}
-        if i % 10 == 0:  # one visit in ten records a resident demand (the cases hook opens a case)
+        if mix == "realistic":  # a third raise one or two demands, a third confirm earlier cases
+            if i % 3 == 1:
+                answers["demands"] = [{"category": "medical", "text": "a doctor"},
+                                      {"category": "housing", "text": "屋顶漏雨"}][:1 + (i // 3) % 2]
+            elif i % 3 == 2:
+                answers["cases_confirmed"] = "yes"
+        elif i % 10 == 0:  # one visit in ten records a resident demand (the cases hook opens a case)
             answers["demands"] = [{"category": "medical", "text": "a doctor"}]
         out.append((token, *_multipart(build_instance_xml(form_xml, answers, f"uuid:{uuid.uuid4()}"))))
     return out
