@@ -223,16 +223,16 @@ def _stored_around(actor, device, lo, hi, new_facts) -> list:
     """(Facts, row) of the stored current records of this cadre or device near the batch, and any
     stored visit of the cadre's with the very coordinates of a new one: one statement (see _around)."""
     device_id = getattr(device, "id", None) if device is not None else None
-    lats = list({f.lat for f in new_facts if f.lat is not None})[:500]
+    pins = list({(f.lat, f.lon) for f in new_facts if f.lat is not None and f.lon is not None})[:500]
     params = {"submitter": actor.id, "lo": lo - 2 * RECHECK, "hi": hi, "far": hi + 2 * RECHECK}
     if device_id is not None:
         params["device"] = device_id
-    if lats:
-        params["lats"] = lats
-    before, after, pins = {}, {}, []
-    for row in db.session.connection().execute(_around(device_id is not None, bool(lats)), params):
+    if pins:
+        params["lats"], params["lons"] = sorted({p[0] for p in pins}), sorted({p[1] for p in pins})
+    before, after, same_pin = {}, {}, []
+    for row in db.session.connection().execute(_around(device_id is not None, bool(pins)), params):
         if row.part == "p":
-            pins.append(row)
+            same_pin.append(row)
         else:
             (before if row.part == "b" else after).setdefault(row.id, row)
     # the cadre's and the device's nearest records on each side, as one OR query would give them
@@ -242,9 +242,9 @@ def _stored_around(actor, device, lo, hi, new_facts) -> list:
     bounds = (before[-1].captured_at if len(before) == NEIGHBOURS_EACH_SIDE else lo - RECHECK,
               after[-1].captured_at if len(after) == NEIGHBOURS_EACH_SIDE else hi + RECHECK)
     rows = before + after
-    if pins:
+    if same_pin:
         seen = {r.id for r in rows}
-        rows += [r for r in pins if r.id not in seen]
+        rows += [r for r in same_pin if r.id not in seen]
     return bounds, [(verdicts.Facts(key=r.id, submitter_id=r.submitter_id, device_id=r.device_id,
                             household_id=r.household_id, captured_at=r.captured_at, lat=r.lat, lon=r.lon,
                             accuracy=r.accuracy, altitude=r.altitude, kind=r.kind), r) for r in rows]
@@ -256,8 +256,11 @@ _AROUND: dict = {}
 def _around(with_device: bool, with_pins: bool):
     """The statement _stored_around runs, built once per shape: the NEIGHBOURS_EACH_SIDE nearest
     current located records before (`part` b) and after (a) the batch, of the cadre and of the
-    device separately (each an index range scan: ix_submissions_submitter, ix_submissions_device),
-    and up to 200 of the cadre's visits on one of the batch's latitudes (p), in one UNION ALL."""
+    device separately (each an index range scan: ix_submissions_submitter, ix_submissions_device;
+    the device's part leaves out the cadre's own records, which the cadre's part already has: the
+    nearest of the union are the nearest of the two parts all the same), and up to 200 of the cadre's
+    visits at one of the batch's pins (p: latitude and longitude both among the batch's), in one
+    UNION ALL."""
     key = (with_device, with_pins)
     if key not in _AROUND:
         near = [Submission.is_current.is_(True), Submission.lat.is_not(None)]
@@ -265,7 +268,8 @@ def _around(with_device: bool, with_pins: bool):
         later = [Submission.captured_at > bindparam("hi"), Submission.captured_at <= bindparam("far")]
         who = [Submission.submitter_id == bindparam("submitter")]
         if with_device:
-            who.append(Submission.device_id == bindparam("device"))
+            who.append(db.and_(Submission.device_id == bindparam("device"),
+                               Submission.submitter_id.is_distinct_from(bindparam("submitter"))))
         parts = []
         for whose in who:
             parts.append(db.select(*_COLUMNS, literal_column("'b'").label("part")).where(whose, *near, *earlier)
@@ -275,7 +279,8 @@ def _around(with_device: bool, with_pins: bool):
         if with_pins:
             parts.append(db.select(*_COLUMNS, literal_column("'p'").label("part")).where(
                 Submission.submitter_id == bindparam("submitter"), Submission.is_current.is_(True),
-                Submission.kind == "visit", Submission.lat.in_(bindparam("lats", expanding=True))).limit(200))
+                Submission.kind == "visit", Submission.lat.in_(bindparam("lats", expanding=True)),
+                Submission.lon.in_(bindparam("lons", expanding=True))).limit(200))
         _AROUND[key] = union_all(*(db.select(part.subquery()) for part in parts))
     return _AROUND[key]
 
