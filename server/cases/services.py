@@ -10,7 +10,8 @@ from ..auth.services import require_role
 from ..errors import CaseTransitionInvalid, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..households import services as households
-from ..households.models import Household
+from ..audit.models import AuditEntry
+from ..households.models import Assignment, Household
 from ..models_base import utcnow
 from .models import Case, CaseEvent
 
@@ -97,8 +98,9 @@ def root_instance_id(submission) -> str:
     return current.instance_id
 
 
-def cases_from_submission(submission) -> list[Case]:
-    """Ingest hook: a visit's demands become cases (once per item), its answer confirms or reopens cases."""
+def cases_from_submission(submission) -> list[int]:
+    """Ingest hook: a visit's demands become cases (once per item; returns their ids), its answer
+    confirms or reopens cases."""
     if submission.kind != "visit" or submission.household_id is None:
         return []
     answers = submission.answers or {}
@@ -113,34 +115,47 @@ def cases_from_submission(submission) -> list[Case]:
     existing = set(db.session.scalars(db.select(Case.source_key).where(Case.source_key.in_(keys)))) if keys else set()
     wanted = [(key, item) for key, item in zip(keys, demands)
               if key not in existing and isinstance(item, dict) and str(item.get("text") or "").strip()]
-    return _open_from_visit(submission, db.session.get(Household, submission.household_id) if wanted else None,
-                            wanted)
+    return _open_from_visit(submission, wanted)
 
 
-def _open_from_visit(submission, household: Household, wanted: list) -> list[Case]:
-    """open_case for each of a visit's new demands, with one cadre look-up, one flush and one household
-    touch for them all (what open_case and _event do for one case at a time)."""
+_C = Case.__table__
+_INSERT_CASE = _C.insert().returning(_C.c.id)
+_INSERT_EVENTS = CaseEvent.__table__.insert()
+_INSERT_AUDIT = AuditEntry.__table__.insert()
+_AREA_OF = db.select(Household.area_id).where(Household.id == db.bindparam("hid"))
+_CADRE_OF = db.select(Assignment.cadre_id).where(Assignment.household_id == db.bindparam("hid"),
+                                                 Assignment.valid_to.is_(None)).limit(1)
+_TOUCH = (db.update(Household.__table__).where(Household.__table__.c.id == db.bindparam("hid"))
+          .values(updated_at=db.bindparam("now")))
+
+
+def _open_from_visit(submission, wanted: list) -> list[int]:
+    """What open_case (and its _event) does for each of a visit's new demands [(source key, item)],
+    in prebuilt Core statements: one area and one cadre look-up and one household touch for them all.
+    Returns the new cases' ids."""
     if not wanted:
         return []
-    assignee_id = households.current_cadre_id(household.id)
-    created = []
+    connection, hid, actor_id = db.session.connection(), submission.household_id, submission.submitter_id
+    area_id = connection.execute(_AREA_OF, {"hid": hid}).scalar_one()
+    assignee_id = connection.execute(_CADRE_OF, {"hid": hid}).scalar()
+    now, ids = utcnow(), []
     for key, item in wanted:
         category = str(item.get("category") or "other")[:32]
         is_micro_wish = str(item.get("is_micro_wish", "")).lower() in YES
-        created.append(Case(household_id=household.id, area_id=household.area_id, category=category or "other",
-                            text=str(item["text"]).strip(), is_micro_wish=is_micro_wish, status="open",
-                            assignee_id=assignee_id,
-                            due_at=submission.captured_at + timedelta(days=due_days(category, is_micro_wish)),
-                            submission_id=submission.id, source_key=key, created_by_id=submission.submitter_id))
-    db.session.add_all(created)
-    db.session.flush()
-    db.session.execute(db.update(Household).where(Household.id == household.id)
-                       .values(updated_at=utcnow()).execution_options(synchronize_session=False))
-    for case in created:
-        db.session.add(CaseEvent(case_id=case.id, actor_id=submission.submitter_id, action="create",
-                                 from_status=None, to_status="open"))
-        audit.record(submission.submitter_id, "case.create", "case", case.id, from_status=None, to_status="open")
-    return created
+        ids.append(connection.execute(_INSERT_CASE, {
+            "household_id": hid, "area_id": area_id, "submission_id": submission.id, "source_key": key,
+            "category": category or "other", "text": str(item["text"]).strip(), "is_micro_wish": is_micro_wish,
+            "status": "open", "assignee_id": assignee_id, "claimed_by_id": None,
+            "due_at": submission.captured_at + timedelta(days=due_days(category, is_micro_wish)),
+            "resolved_at": None, "confirmed_at": None, "created_at": now, "created_by_id": actor_id}).scalar_one())
+    connection.execute(_TOUCH, {"hid": hid, "now": now})
+    connection.execute(_INSERT_EVENTS, [{"case_id": case_id, "actor_id": actor_id, "action": "create",
+                                         "from_status": None, "to_status": "open", "note": None, "photo": None,
+                                         "created_at": now} for case_id in ids])
+    connection.execute(_INSERT_AUDIT, [{"actor_id": actor_id, "action": "case.create", "target_type": "case",
+                                        "target_id": str(case_id), "created_at": now,
+                                        "details": {"from_status": None, "to_status": "open"}} for case_id in ids])
+    return ids
 
 
 def confirm_by_visit(submission, household: Household | None, answer) -> list[Case]:
