@@ -1,4 +1,5 @@
 """Geolocation checks (DESIGN §5): the only module that imports geopy."""
+import functools
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,8 +26,10 @@ class Fix:
     captured_at: datetime
 
 
+@functools.lru_cache(maxsize=4096)
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Geodesic (WGS-84) distance in metres."""
+    """Geodesic (WGS-84) distance in metres (remembered: ingest's first look and the truthfulness
+    checks both measure a fix against its household's reference, and the geodesic is costly)."""
     return _GEODESIC.measure((lat1, lon1), (lat2, lon2)) * 1000.0
 
 
