@@ -240,7 +240,7 @@ def _loadavg() -> str:
 
 
 def _wait(base):
-    for _ in range(100):
+    for _ in range(600):  # up to a minute: a loaded machine starts gunicorn (--preload) slowly
         try:
             requests.get(base + "/openrosa/formList", timeout=10)
             return
