@@ -6,12 +6,12 @@ this index the device's side (and before it, the OR of both) scanned every submi
 whole deployment in the time window.
 
 Revision ID: s2_h16a_device_index
-Revises: i15
+Revises: s2_h16b_aggregates
 """
 from alembic import op
 
 revision = 's2_h16a_device_index'
-down_revision = 'i15'
+down_revision = 's2_h16b_aggregates'
 branch_labels = None
 depends_on = None
 
