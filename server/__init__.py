@@ -6,16 +6,22 @@ from sqlalchemy import event
 
 from .config import DEV_SECRET_KEY, INSTANCE, ROOT, Config
 from .errors import register_error_handlers
+from .problem_texts import is_device_request
 from .extensions import api, babel, csrf, db, migrate
 
 
 def select_locale() -> str:
-    """Chinese by default; ?lang=en (remembered in the session) switches. Commands (no request) speak English."""
+    """Chinese by default; ?lang=en (remembered in the session) switches. Commands (no request) speak English.
+    A device (a token or Basic credentials: the field app, ODK Collect) has no session: it says its language
+    by Accept-Language, and gets Chinese when it names neither zh nor en (server/problem_texts.py)."""
     if not has_request_context():
         return "en"
     lang = request.args.get("lang")
     if lang in ("zh", "en"):
         session["lang"] = lang
+        return lang
+    if is_device_request() and request.accept_languages:
+        return request.accept_languages.best_match(("zh", "en"), default="zh")
     return session.get("lang", "zh")
 
 

@@ -102,8 +102,9 @@ class AttachmentMismatch(Problem):
 
 
 def problem_response(problem: Problem):
-    """Render a problem as a JSON response."""
-    response = jsonify(problem.to_dict())
+    """Render a problem as a JSON response, its message in the request's language."""
+    from .problem_texts import localized
+    response = jsonify({**problem.to_dict(), "message": localized(problem)})
     response.status_code = problem.http_status
     response.headers.update(problem.headers())
     return response
@@ -137,7 +138,8 @@ def register_error_handlers(app):
         if exc.code and exc.code < 400:
             return exc
         data = getattr(exc, "data", None) or {}
-        body = {"status": exc.code, "problem": f"http.{exc.code}", "message": exc.description}
+        from .problem_texts import status_text
+        body = {"status": exc.code, "problem": f"http.{exc.code}", "message": status_text(exc.code, exc.description)}
         if data.get("messages"):
             body["problem"] = "request.validation"
             body["errors"] = data["messages"]

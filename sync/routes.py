@@ -5,6 +5,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from server.auth.services import authenticate, device_for_token
 from server.errors import BadRequest, Forbidden, NotFound, Problem, TooLarge, Unauthenticated
 from server.extensions import api, csrf, db
+from server.problem_texts import localized, status_text
 
 from server.submissions import ingest
 
@@ -165,8 +166,8 @@ def not_found(rest="", token=None):
 
 @bp.errorhandler(Problem)
 def problem_as_xml(problem: Problem):
-    headers = {**problem.headers(), **(REALM if problem.http_status == 401 else {})}
-    return openrosa.error(problem.message, problem.http_status, headers or None)
+    headers = {**problem.headers(), **(REALM if problem.http_status == 401 else {}), "X-Lianhu-Problem": problem.problem}
+    return openrosa.error(localized(problem), problem.http_status, headers)
 
 
 @bp.errorhandler(HTTPException)
@@ -174,8 +175,9 @@ def http_error_as_xml(exc: HTTPException):
     if exc.code == 413:
         message = (f"The request is larger than {current_app.config['MAX_CONTENT_LENGTH']} bytes; "
                    "send attachments in several requests.")
-        return openrosa.error(message, 413)
-    return openrosa.error(exc.description or exc.name, exc.code or 400)
+        return openrosa.error(status_text(413, message), 413, {"X-Lianhu-Problem": "request.too_large"})
+    return openrosa.error(status_text(exc.code, exc.description or exc.name), exc.code or 400,
+                          {"X-Lianhu-Problem": f"http.{exc.code}"})
 
 
 def register(app):

@@ -14,6 +14,7 @@ from server.extensions import db
 from server.households.models import Assignment, Household
 from server.households.services import linked_household_ids, policy_days, scope_filter
 from server.models_base import utcnow
+from server.problem_texts import localized
 from server.submissions.models import Attachment, Submission
 from server.surveys import drafts, media as form_media
 from server.surveys.models import Form, FormVersion
@@ -255,7 +256,7 @@ def _push_result(outcome) -> dict:
     if outcome.problem is not None:
         listed = (outcome.problem.details or {}).get("errors")
         errors = [{**e, "problem": outcome.problem.problem} for e in listed] if listed else [
-            {"path": "", "message": outcome.problem.message, "problem": outcome.problem.problem}]
+            {"path": "", "message": localized(outcome.problem), "problem": outcome.problem.problem}]
     geo = outcome.geo
     return {"instance_id": outcome.instance_id, "status": outcome.status,
             "submission_id": outcome.submission.id if outcome.submission is not None else None,
