@@ -1,14 +1,20 @@
 // Every request the app makes to the Lianhu server (same origin), with tolerant parsing.
+// Each one says the app's language (Accept-Language), so the server's refusals come in it.
+import { lang } from './i18n.js'
+
 export class TokenRevoked extends Error {}
 export class NetworkError extends Error {}
 export class ServerError extends Error {
-  constructor (message, status) { super(message); this.status = status }
+  constructor (message, status, problem = null) { super(message); this.status = status; this.problem = problem }
 }
+
+export const acceptLanguage = () => (lang.value === 'en' ? 'en' : 'zh-CN,zh;q=0.9')
 
 async function call (url, options = {}) {
   let response
   try {
-    response = await fetch(url, { cache: 'no-store', ...options })
+    const headers = { 'Accept-Language': acceptLanguage(), ...(options.headers || {}) }
+    response = await fetch(url, { cache: 'no-store', ...options, headers })
   } catch (error) {
     throw new NetworkError(error.message || 'network error')
   }
@@ -16,14 +22,26 @@ async function call (url, options = {}) {
   return response
 }
 
-async function problemMessage (response) {
+/** What the server said about a refusal: {message (in the language asked for, or ''), problem id or null}. */
+async function problemOf (response) {
   const text = await response.text().catch(() => '')
+  const problem = response.headers.get('X-Lianhu-Problem')
   try {
     const body = JSON.parse(text)
-    return body.detail || body.message || body.title || (body.errors && JSON.stringify(body.errors)) || text
+    return { message: body.message || body.detail || body.title || '', problem: body.problem || problem }
   } catch {
-    return openRosaMessage(text) || `${response.status} ${response.statusText}`
+    return { message: openRosaMessage(text), problem }
   }
+}
+
+/** A ServerError for a refused response; its message is the server's, or the app's text for the status. */
+async function refused (response) {
+  const { message, problem } = await problemOf(response)
+  return new ServerError(message || statusText(response.status), response.status, problem)
+}
+
+function statusText (status) {
+  return lang.value === 'en' ? `The server refused the request (${status}).` : `服务器拒绝了请求（${status}）。`
 }
 
 /** The message of an OpenRosaResponse body, or ''. */
@@ -39,7 +57,7 @@ export async function registerDevice (username, password, name) {
     method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
     body: JSON.stringify({ username, password, name })
   })
-  if (!response.ok) throw new ServerError(await problemMessage(response), response.status)
+  if (!response.ok) throw await refused(response)
   const body = await response.json()
   return { token: body.token, deviceId: body.device_id ?? body.id }
 }
@@ -51,7 +69,7 @@ export async function pull (token, cursor) {
     headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' }, tokenAuth: true
   })
   if (response.status === 401) throw new TokenRevoked('token refused')
-  if (!response.ok) throw new ServerError(await problemMessage(response), response.status)
+  if (!response.ok) throw await refused(response)
   const body = await response.json()
   return {
     cursor: body.cursor ?? body.next_cursor ?? null,
@@ -106,7 +124,7 @@ export async function fetchXForm (token, form) {
   if (response.status === 404 && form.xform_url) {
     response = await call(form.xform_url, { headers: { Authorization: `Bearer ${token}` }, tokenAuth: true })
   }
-  if (!response.ok) throw new ServerError(await problemMessage(response), response.status)
+  if (!response.ok) throw await refused(response)
   return response.text()
 }
 
@@ -119,7 +137,7 @@ export async function tokenAccepted (token) {
 export async function fetchMedia (token, formId, name) {
   const response = await call(`${keyBase(token)}/forms/${encodeURIComponent(formId)}/media/${encodeURIComponent(name)}`,
     { tokenAuth: true })
-  if (!response.ok) throw new ServerError(await problemMessage(response), response.status)
+  if (!response.ok) throw await refused(response)
   return response.blob()
 }
 
@@ -135,9 +153,10 @@ export async function postSubmission (token, item) {
   const response = await call(`${keyBase(token)}/submission`, {
     method: 'POST', body, headers: { 'X-OpenRosa-Version': '1.0', 'X-Device-Time': new Date().toISOString() }
   })
-  const text = await response.text().catch(() => '')
   const ok = response.status === 201 || response.status === 202
-  return { ok, status: response.status, message: openRosaMessage(text) || (ok ? '' : `${response.status} ${response.statusText}`) }
+  if (ok) return { ok, status: response.status, message: '' }
+  const { message, problem } = await problemOf(response)
+  return { ok, status: response.status, message, problem, lang: lang.value }
 }
 
 /** The server's verdicts (review state, location check) on our own sent visits, by instanceID. */
@@ -148,7 +167,7 @@ export async function verdicts (token, instanceIds) {
     headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' }, tokenAuth: true
   })
   if (response.status === 401) throw new TokenRevoked('token refused')
-  if (!response.ok) throw new ServerError(await problemMessage(response), response.status)
+  if (!response.ok) throw await refused(response)
   return response.json()
 }
 
@@ -160,7 +179,7 @@ export async function listCases (token) {
       headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' }, tokenAuth: true
     })
     if (response.status === 401) throw new TokenRevoked('token refused')
-    if (!response.ok) throw new ServerError(await problemMessage(response), response.status)
+    if (!response.ok) throw await refused(response)
     const items = await response.json()
     all.push(...items)
     const pagination = JSON.parse(response.headers.get('X-Pagination') || '{}')
@@ -184,8 +203,8 @@ export async function patchCase (token, item) {
   const already = response.status === 409 && (body?.status === item.to_status || body?.details?.status === item.to_status ||
     body?.errors?.status === item.to_status)
   const ok = response.ok || already
-  return { ok, status: response.status, message: ok ? '' : (body?.detail || body?.message || `${response.status}`),
-    messageKey: ok ? null : ({ 403: 'caseForbidden', 404: 'caseGone', 409: 'caseMoved' }[response.status] || null) }
+  return { ok, status: response.status, message: ok ? '' : (body?.message || body?.detail || ''), problem: body?.problem || null,
+    lang: lang.value, messageKey: ok ? null : ({ 403: 'caseForbidden', 404: 'caseGone', 409: 'caseMoved' }[response.status] || null) }
 }
 
 /** PUT the photo of a case's result; resolves to the reference to send when resolving. */
@@ -196,6 +215,6 @@ export async function putCasePhoto (token, caseId, blob) {
     tokenAuth: true
   })
   if (response.status === 401) throw new TokenRevoked('token refused')
-  if (!response.ok) return { ok: false, status: response.status, message: await problemMessage(response) }
+  if (!response.ok) return { ok: false, status: response.status, ...(await problemOf(response)), lang: lang.value }
   return { ok: true, status: response.status, photo: (await response.json()).photo }
 }

@@ -28,7 +28,20 @@ const messages = {
     queued: '待同步', dueAt: '期限', microWish: '微心愿', casesOf: '本户诉求', noteRequired: '请填写办理情况。',
     caseStatus: { open: '待认领', claimed: '已认领', resolved: '已办结', confirmed: '群众已确认', reopened: '重新办理' },
     caseChange: { claimed: '认领诉求', resolved: '办结诉求' },
-    categories: { ordinary: '一般户', low_income: '困难户', elderly_alone: '独居老人', disabled: '残疾人户', left_behind: '留守户' }
+    categories: { ordinary: '一般户', low_income: '困难户', elderly_alone: '独居老人', disabled: '残疾人户', left_behind: '留守户' },
+    refusedStatus: '服务器拒绝了请求（{n}）。',
+    // the server's refusals by their stable problem id (server/errors.py), for an item sent in the other language
+    problems: {
+      'submission.household_forbidden': '您无权为这户提交走访记录，该户可能已改由他人联系。',
+      'submission.household_unknown': '提交中没有已知的农户。', 'submission.conflict': '服务器上已有一份编号相同但内容不同的提交。',
+      'submission.invalid': '无法读取这份提交。', 'submission.not_found': '找不到要修改的那份提交。',
+      'request.validation': '有些答案缺失或无效。', 'request.invalid': '提交的内容格式有误。', 'request.too_large': '提交的内容太大。',
+      'form.closed': '这个表单已关闭，不再接收提交。', 'form.not_found': '这个表单版本已撤回或不存在，请同步后用新版本重新填写。',
+      'attachment.mismatch': '附件与声明的校验值或大小不一致。', 'auth.token_invalid': '登录令牌无效或已被撤销，请重新登录。',
+      'auth.forbidden': '您的角色无权进行此操作。', 'auth.throttled': '登录失败次数过多，请稍后再试。',
+      'case.transition_invalid': '这条诉求的状态已经变化，请同步后再看。', 'resource.not_found': '找不到所请求的内容。',
+      'server.error': '服务器出错了；手机会保留这条记录，稍后自动重试。'
+    }
   },
   en: {
     appName: 'Lianhu visits', signIn: 'Sign in', username: 'Username', password: 'Password', signingIn: 'Signing in…',
@@ -59,7 +72,22 @@ const messages = {
     queued: 'Waiting to sync', dueAt: 'Due', microWish: 'Micro-wish', casesOf: 'Cases of this household', noteRequired: 'Please say what was done.',
     caseStatus: { open: 'Open', claimed: 'Claimed', resolved: 'Resolved', confirmed: 'Confirmed by the family', reopened: 'Reopened' },
     caseChange: { claimed: 'Claim a case', resolved: 'Resolve a case' },
-    categories: { ordinary: 'Ordinary', low_income: 'Low income', elderly_alone: 'Elderly alone', disabled: 'Disabled', left_behind: 'Left-behind' }
+    categories: { ordinary: 'Ordinary', low_income: 'Low income', elderly_alone: 'Elderly alone', disabled: 'Disabled', left_behind: 'Left-behind' },
+    refusedStatus: 'The server refused the request ({n}).',
+    problems: {
+      'submission.household_forbidden': 'You may not submit for this household; it may be linked to another cadre now.',
+      'submission.household_unknown': 'The submission names no known household.',
+      'submission.conflict': 'A different submission with this instanceID exists.',
+      'submission.invalid': 'The submission could not be read.', 'submission.not_found': 'The submission to edit was not found.',
+      'request.validation': 'Some answers are missing or not valid.', 'request.invalid': 'The request is not valid.',
+      'request.too_large': 'The request body is too large.', 'form.closed': 'This form is closed and accepts no submissions.',
+      'form.not_found': 'This form version was withdrawn or does not exist; sync and fill it again with the new version.',
+      'attachment.mismatch': 'The attachment does not match its declared hash or size.',
+      'auth.token_invalid': 'This token is not valid or was revoked.', 'auth.forbidden': 'Your role may not do this.',
+      'auth.throttled': 'Too many failed sign-ins; try again later.',
+      'case.transition_invalid': 'This case has changed meanwhile; sync and look again.', 'resource.not_found': 'Not found.',
+      'server.error': 'Something went wrong on the server; the phone keeps the item and tries again later.'
+    }
   }
 }
 
@@ -75,6 +103,18 @@ export function t (key, params = {}) {
   const value = key.split('.').reduce((obj, k) => obj?.[k], messages[lang.value]) ??
     key.split('.').reduce((obj, k) => obj?.[k], messages.zh) ?? key
   return typeof value === 'string' ? value.replace(/\{(\w+)\}/g, (_, k) => params[k] ?? '') : value
+}
+
+/** Why the server refused an outbox item, in the interface language: the server's own message when it
+ * was given in this language (it names the facts), else the app's text for its problem id or status. */
+export function refusalText (item) {
+  if (item.message_key) return t(item.message_key)
+  const sameLang = !item.message_lang || item.message_lang === lang.value
+  if (item.message && sameLang) return item.message
+  const own = item.problem && messages[lang.value].problems[item.problem]
+  if (own) return own
+  if (item.http_status && (!item.message || !sameLang)) return t('refusedStatus', { n: item.http_status })
+  return item.message || ''
 }
 
 export function formatTime (iso) {

@@ -2,6 +2,7 @@
 import { reactive } from 'vue'
 import * as api from './api.js'
 import * as store from './db.js'
+import { lang, t } from './i18n.js'
 
 export const state = reactive({
   ready: false, token: null, username: null, pending: 0, lastSync: null, syncing: false,
@@ -75,7 +76,7 @@ export async function syncNow () {
     state.lastSync = now
   } catch (error) {
     if (error instanceof api.TokenRevoked) await tokenRevoked()
-    else state.error = error.message
+    else state.error = error instanceof api.NetworkError ? t('noNetwork') : error.message
   } finally {
     state.syncing = false
     state.version++
@@ -246,7 +247,8 @@ async function sendDue (force, only) {
     } catch (error) {
       if (error instanceof api.TokenRevoked) { await tokenRevoked(); return sentCount }
       item.attempts += 1
-      item.message = error instanceof api.NetworkError ? '' : error.message
+      Object.assign(item, { message: error instanceof api.NetworkError ? '' : error.message, message_lang: lang.value,
+        problem: error.problem || null, http_status: error.status || null })
       item.network_error = error instanceof api.NetworkError
       item.next_at = Date.now() + Math.min(5000 * 2 ** Math.min(item.attempts - 1, 10), MAX_BACKOFF_MS)
       item.status = 'pending'
@@ -265,8 +267,10 @@ async function sendDue (force, only) {
       sentCount += 1
     } else {
       item.attempts += 1
-      item.message = result.message
-      item.message_key = result.messageKey || null  // shown in the interface language
+      // the server's message is in the language the app had when sending; the problem id and status let
+      // the outbox show the app's own text after a switch of language (OutboxPage.vue)
+      Object.assign(item, { message: result.message || '', message_lang: result.lang || null,
+        problem: result.problem || null, http_status: result.status, message_key: result.messageKey || null })
       if (result.status >= 500 || result.status === 429) {
         item.status = 'pending'
         item.next_at = Date.now() + Math.min(5000 * 2 ** Math.min(item.attempts - 1, 10), MAX_BACKOFF_MS)
