@@ -8,6 +8,7 @@
 import { createApp, h, isRef, toRaw } from 'vue'
 import { OdkWebForm, POST_SUBMIT__NEW_INSTANCE, webFormsPlugin } from '@getodk/web-forms'
 import { engineText } from './engineText.js'
+import { ZH_LOCALE } from './primeLocale.js'
 
 /**
  * Preselect answers: web-forms 0.22 has no prop for initial values, so the value is written as the
@@ -37,8 +38,8 @@ export function prepareXForm (xml, { values = {}, language = null } = {}) {
 }
 
 /**
- * The engine writes its UI texts (buttons, the location dialog, validation) as English literals:
- * replace them, in the form and in the dialogs it opens on <body>, as they are rendered. Mutations are
+ * The engine writes its UI texts (buttons, the location dialog, validation) as English literals
+ * (scripts/engine-strings.mjs lists them all from the bundle): replace them, in the form and in the dialogs it opens on <body>, as they are rendered. Mutations are
  * collected and translated once per frame (before paint), each new subtree walked once: a walk per
  * mutation record cost about 3 s of a first form open at 4x CPU slowdown.
  */
@@ -193,6 +194,9 @@ export function mountForm (element, { xml, attachments = {}, values = {}, langua
     })
   })
   app.use(webFormsPlugin)
+  // PrimeVue (installed by the plugin) takes its texts from a locale table: ours in Chinese
+  const prime = app.config.globalProperties.$primevue?.config
+  if (prime && language !== 'en') prime.locale = { ...prime.locale, ...ZH_LOCALE, aria: { ...prime.locale?.aria, ...ZH_LOCALE.aria } }
   const stopTranslating = translateEngine(document.body, language)
   app.mount(element)
   const stopWatchingMode = draft ? keepCaptureControls(element) : () => {}
