@@ -16,8 +16,9 @@ against a live server on a temporary SQLite database with one cadre and --househ
     engine         of which: from the tap until the engine module is loaded (the household page starts
                    loading it; performance mark lianhu:engine-loaded)
     form load      of which: from mounting the engine until its form is ready (the engine's own work)
-    browser CPU    CPU time of all the browser's processes meanwhile (not slowed by the emulation, which
-                   pauses the page's main thread; robust to the load of a shared machine)
+    browser CPU    CPU time of all the browser's processes meanwhile. The CPU slowdown keeps the page's
+                   thread busy for its whole share, so at 4x this follows the wall time; at --throttle 1
+                   it is the work itself, which the load of a shared machine changes little
 Prints the min / median of --runs for each, with First Contentful Paint where the browser reports it,
 and the load average (the machine is shared). --profile adds a CPU profile of the form opens (self time
 by function, through the DevTools protocol).
