@@ -4,8 +4,8 @@ Where a problem is raised its message is written in English, often with the fact
 submit for household HH01-001."). The response is rendered through `localized(problem)`, which gives it in
 the language the device asks for by Accept-Language (Flask-Babel, server.select_locale): the message itself
 when the catalogue has it; else the text of its problem id with the facts taken from its details; else the
-default text of its class; else a text for its HTTP status. An English request, and one that names no
-language, gets the message as it was raised. The stable `problem`
+default text of its class; else a text for its HTTP status. An English request gets the message as it was raised;
+one that names no language (ODK Collect sends none) gets Chinese, the server's language. The stable `problem`
 id never changes, so a client may also show its own text for it (the field app does, in its own language).
 """
 from flask import has_request_context, request
@@ -81,9 +81,10 @@ def is_device_request() -> bool:
 
 
 def _english() -> bool:
-    """Messages stay as raised unless a device asked for another language: machine clients that name no
-    language (scripts, most ODK clients) keep the English texts they always had; web pages have their own."""
-    if not has_request_context() or not is_device_request() or "Accept-Language" not in request.headers:
+    """A device's refusals are in the server's language, Chinese, unless it asks for English by
+    Accept-Language: ODK Collect names no language, and its cadre reads the message it shows. Web pages
+    render their own texts; commands (no request) speak English."""
+    if not has_request_context() or not is_device_request():
         return True
     return str(get_locale() or "en").startswith("en")
 

@@ -80,10 +80,14 @@ class FreshRequestClient(FlaskClient):
 
 @pytest.fixture
 def client(app):
-    """The Flask client, fresh `g` per request."""
+    """The Flask client, fresh `g` per request. It asks for English (Accept-Language: en), so that tests read
+    the messages as raised; a device that names no language gets Chinese (tests/sync/test_refusal_language.py
+    removes the header)."""
     app.test_client_class = FreshRequestClient
     try:
-        yield app.test_client()
+        test_client = app.test_client()
+        test_client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+        yield test_client
     finally:
         app.test_client_class = None
 

@@ -2,27 +2,13 @@
 from flask import request, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
 
 from ..auth.services import current_actor
 from ..extensions import csrf, db
 from . import services
+from .schemas import PhotoSchema, VerdictArgsSchema, VerdictSchema
 
 blp = Blueprint("fieldapp_api", __name__, url_prefix="/api/v1/fieldapp", description="Field app helpers")
-
-
-class VerdictArgsSchema(Schema):
-    instance_id = fields.List(fields.String(), load_default=list,
-                              metadata={"description": "repeat for each instanceID (at most 200)"})
-
-
-class VerdictSchema(Schema):
-    instance_id = fields.String()
-    review_state = fields.String()
-    geo_status = fields.String()
-    distance_m = fields.Float(allow_none=True)
-    reason = fields.String(allow_none=True)
-    received_at = fields.DateTime()
 
 
 @blp.route("/verdicts")
@@ -32,10 +18,6 @@ class Verdicts(MethodView):
     def get(self, args):
         """The review state and location verdict of your own submissions, by instanceID."""
         return services.verdicts(current_actor(), args["instance_id"])
-
-
-class PhotoSchema(Schema):
-    photo = fields.String(metadata={"description": "the reference to give as `photo` when resolving the case"})
 
 
 @blp.route("/cases/<int:case_id>/photo")

@@ -102,7 +102,8 @@ def test_basic_with_a_password_over_https_only_and_metadata_is_csdl(https_server
 def test_wrong_basic_passwords_are_rate_limited_like_sign_in(client, survey, world):
     def get(password):
         return client.get(SVC + "/Submissions", base_url="https://localhost",
-                          headers={"Authorization": "Basic " + base64.b64encode(f"admin:{password}".encode()).decode()})
+                          headers={"Authorization": "Basic " + base64.b64encode(f"admin:{password}".encode()).decode(),
+                                   "Accept-Language": "zh-CN"})
     assert {get("secret-pass").status_code for _ in range(12)} == {200}  # a working feed is not slowed down
     assert [get("wrong").status_code for _ in range(10)] == [401] * 10
     refused = get("secret-pass")

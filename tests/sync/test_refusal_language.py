@@ -29,7 +29,20 @@ def test_openrosa_refusal_is_chinese_with_the_facts_and_english_by_the_switch(wo
     assert _message(zh) == f"您无权为农户 {world.h1.code} 提交走访记录，该户可能已改由他人联系。"
     en = post_xml(token, xml, headers=EN)
     assert en.status_code == 403 and _message(en) == f"You may not submit for household {world.h1.code}."
-    assert _message(post_xml(token, xml)) == _message(en)  # a client that names no language: as raised
+
+
+def test_a_device_that_names_no_language_is_refused_in_chinese(world, device_token, visit_xml, post_xml, client,
+                                                                token_for, db):
+    """ODK Collect sends no Accept-Language: its cadre reads the server's message, so it is Chinese."""
+    del client.environ_base["HTTP_ACCEPT_LANGUAGE"]
+    token = device_token(world.cadre)
+    xml = visit_xml(token, world.h1, lat=world.h1.lat + 0.00007, lon=world.h1.lon)
+    _move_h1_to_cadre2(world, db)
+    refused = post_xml(token, xml)
+    assert refused.status_code == 403 and refused.headers["X-Lianhu-Problem"] == "submission.household_forbidden"
+    assert _message(refused) == f"您无权为农户 {world.h1.code} 提交走访记录，该户可能已改由他人联系。"
+    bad = client.get("/api/v1/sync/pull?cursor=garbage", headers=token_for(world.cadre))
+    assert bad.status_code == 400 and bad.json["message"] == "同步位置无效，请重新完整同步。"
 
 
 def test_closed_form_and_broken_bodies_are_refused_in_chinese(world, device_token, visit_xml, post_xml, client, db):
