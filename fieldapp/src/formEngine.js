@@ -194,9 +194,14 @@ export function mountForm (element, { xml, attachments = {}, values = {}, langua
     })
   })
   app.use(webFormsPlugin)
-  // PrimeVue (installed by the plugin) takes its texts from a locale table: ours in Chinese
+  // PrimeVue (installed by the plugin) takes its texts from a locale table: ours in Chinese. Written on
+  // the raw config, before anything renders: PrimeVue deep-watches its whole config, theme preset
+  // included, and a reactive write re-walked all of it (about 5% of a first form open)
   const prime = app.config.globalProperties.$primevue?.config
-  if (prime && language !== 'en') prime.locale = { ...prime.locale, ...ZH_LOCALE, aria: { ...prime.locale?.aria, ...ZH_LOCALE.aria } }
+  if (prime && language !== 'en') {
+    const raw = toRaw(prime)
+    raw.locale = { ...raw.locale, ...ZH_LOCALE, aria: { ...raw.locale?.aria, ...ZH_LOCALE.aria } }
+  }
   const stopTranslating = translateEngine(document.body, language)
   app.mount(element)
   const stopWatchingMode = draft ? keepCaptureControls(element) : () => {}
