@@ -107,6 +107,26 @@ def _by_household_sqlite(element, compiler, **kw):
     return f"+{compiler.process(element.clauses, **kw)}"
 
 
+class unindexed(FunctionElement):  # noqa: N801
+    """SQLite: `+column`, so that the planner reads the table rather than an index on the column (for
+    conditions that hold for most rows); elsewhere the column as is."""
+    inherit_cache, name = True, "unindexed"
+
+    def __init__(self, column):
+        super().__init__(column)
+        self.type = column.type
+
+
+@compiles(unindexed)
+def _unindexed(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element, compiler, **kw):
+    return f"+{compiler.process(element.clauses, **kw)}"
+
+
 def key(name: str):
     """A constant string written into the SQL (our own identifiers only: no user input)."""
     assert name.replace("_", "").isalnum()
