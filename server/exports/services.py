@@ -101,22 +101,30 @@ def _choice_text(value, choices, lang):
     return JOINERS.get(lang, " ").join(choices.get(code, code) for code in str(value).split())
 
 
+#: answer types written as they are
+SCALARS = frozenset({str, int, float, type(None)})
+
+
 def answer_cells(plan, lang=None):
     """A function: a submission's answers (a dict) as its field cells in export_plan order: geopoints
-    as four numbers ('' when missing), repeats (and any list or dict) as JSON text, choices as codes
-    or (lang) labels."""
-    steps = [(path, kind, choices) for path, kind, choices in plan]
+    as four numbers ('' when missing), repeats (and any list, dict or boolean) as JSON text, choices as
+    codes or (lang) labels. Every answer is taken in one pass; only those positions are rewritten."""
+    paths = [path for path, _, _ in plan]
+    repeats = [at for at, (_, kind, _) in enumerate(plan) if kind == REPEAT]
+    choices = [(at, labels) for at, (_, kind, labels) in enumerate(plan) if kind != GEOPOINT and labels is not None]
+    points = [at for at, (_, kind, _) in enumerate(plan) if kind == GEOPOINT][::-1]  # from the right
 
     def cells(answers):
-        get, out = answers.get, []
-        for path, kind, choices in steps:
-            value = get(path)
-            if kind == GEOPOINT:
-                out.extend(["" if v is None else v for v in split_geopoint(value)])
-            elif choices is not None:
-                out.append(_choice_text(value, choices, lang))
-            else:
-                out.append(_json_text(value))
+        out = list(map(answers.get, paths))
+        raw = out[:] if choices or points else out
+        for at in repeats:
+            out[at] = _json_text(out[at])
+        if not SCALARS.issuperset(map(type, out)):
+            out = [_json_text(value) for value in out]
+        for at, labels in choices:
+            out[at] = _choice_text(raw[at], labels, lang)
+        for at in points:
+            out[at:at + 1] = ["" if v is None else v for v in split_geopoint(raw[at])]
         return out
     return cells
 
