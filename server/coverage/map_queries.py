@@ -1,54 +1,47 @@
-"""The SQL of the coverage map: per located household its point and status, as GeoJSON Feature text or
-as a compact JSON array, built by the database in one pass (see queries for the building blocks)."""
+"""The SQL of the coverage map: per located household its point, status, last counted visit, cadre
+and village, as GeoJSON Feature text built by the database or as plain values for the compact form."""
 from sqlalchemy import case, cast, literal, literal_column, select, true
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import FunctionElement
-from sqlalchemy.types import Float, Text
+from sqlalchemy.types import Text
 
 from ..models_base import UtcDateTime
 from ..submissions.models import FLAGGED_GEO_STATUSES
 from .queries import H, S, U, in_force_at, joined_text, json_text, key, overdue_clause, utc_text, visited_in
 from .summary import M, is_whole_months, month_range
 
-
-class coordinate(FunctionElement):  # noqa: N801
-    """A coordinate rounded to 6 decimals (about 0.1 m), as a float."""
-    type, inherit_cache, name = Float(), True, "coordinate"
-
-
-@compiles(coordinate)
-def _coordinate(element, compiler, **kw):
-    return f"round({compiler.process(element.clauses, **kw)}, 6)"
-
-
-@compiles(coordinate, "postgresql")
-def _coordinate_pg(element, compiler, **kw):
-    return f"round(({compiler.process(element.clauses, **kw)})::numeric, 6)::float8"
-
-
-#: the map's statuses, in the order they are decided (the compact map gives their index)
+#: the map's statuses, in the order they are decided (a map row gives the index)
 MAP_STATUSES = ("overdue", "visited", "flagged", "unvisited")
+#: the columns of a map row (MAP_STATUSES index for status, the cadre's user id)
+MAP_POINT_FIELDS = ("lon", "lat", "id", "code", "head", "status", "last_visit", "cadre", "area_id")
 
 
-def _map_status(period, now, small: bool, values):
-    """A household's status on the map: overdue, else visited in the period, else with a flagged
-    visit in it, else unvisited; as the given SQL values (in MAP_STATUSES order)."""
-    flagged = (select(literal_column("1"))  # looked up only for the few neither overdue nor visited
-               .where(M.c.household_id == H.c.id, month_range(period), M.c.flagged > 0).exists()
-               if is_whole_months(period) else
-               select(literal_column("1"))
-               .where(S.c.household_id == H.c.id, S.c.captured_at >= literal(period.start, UtcDateTime()),
-                      S.c.captured_at < literal(period.end, UtcDateTime()), S.c.kind == "visit",
-                      S.c.is_current == true(), S.c.geo_status.in_(FLAGGED_GEO_STATUSES)).exists())
-    overdue, visited, flagged_value, unvisited = values
+def _flagged(period, small: bool):
+    """Whether the household has a flagged visit in the period: summary rows for whole months, else the
+    submissions. A large area matches against the period's few flagged households read once; a small
+    one looks up each of its households."""
+    if is_whole_months(period):
+        column, conditions = M.c.household_id, [month_range(period), M.c.flagged > 0]
+    else:
+        column, conditions = S.c.household_id, [
+            S.c.captured_at >= literal(period.start, UtcDateTime()), S.c.captured_at < literal(period.end, UtcDateTime()),
+            S.c.kind == "visit", S.c.is_current == true(), S.c.geo_status.in_(FLAGGED_GEO_STATUSES)]
+    if not small:
+        return H.c.id.in_(select(column).where(*conditions))
+    return select(literal_column("1")).where(column == H.c.id, *conditions).exists()
+
+
+def map_status(period, now, small: bool, values):
+    """A household's status on the map: overdue, else visited in the period, else with a flagged visit
+    in it, else unvisited; as the given SQL values (in MAP_STATUSES order)."""
+    overdue, visited, flagged, unvisited = values
     return case((overdue_clause(now), overdue), (visited_in(period, small), visited),
-                (flagged, flagged_value), else_=unvisited)
+                (_flagged(period, small), flagged), else_=unvisited)
 
 
 def map_features(period, now, household_where, small: bool):
-    """One GeoJSON Feature (text) per located household, built by the database in one pass."""
+    """One GeoJSON Feature (text) per located household, built by the database (faster than building
+    a hundred thousand dicts in Python)."""
     asg = in_force_at(period.end)
-    status = _map_status(period, now, small, [key(s) for s in MAP_STATUSES])
+    status = map_status(period, now, small, [key(s) for s in MAP_STATUSES])
     # Built with || (PostgreSQL's json_build_object takes twice as long); coordinates and ids are numbers
     feature = joined_text('{"type":"Feature","geometry":{"type":"Point","coordinates":[', json_text(H.c.lon), ",",
                           json_text(H.c.lat), ']},"properties":{"id":', json_text(H.c.id), ',"code":',
@@ -61,17 +54,13 @@ def map_features(period, now, household_where, small: bool):
             .where(*household_where, H.c.lat.is_not(None), H.c.lon.is_not(None)))
 
 
-#: the columns of a compact map row (MAP_STATUSES index for status, the cadre's user id)
-MAP_POINT_FIELDS = ("lon", "lat", "id", "code", "head", "status", "last_visit", "cadre", "area_id")
-
-
 def map_points(period, now, household_where, small: bool):
-    """The compact map: per located household the MAP_POINT_FIELDS as plain values (serialized by the
-    caller). Coordinates to 6 decimals, the status as its index, the cadre by id, the last visit as
+    """Per located household the MAP_POINT_FIELDS as plain values: the coordinates as stored, the status
+    as its index, the cadre (assignment in force at the period's end) by id, the last counted visit as
     ISO text (no datetime parsing per row)."""
     asg = in_force_at(period.end)
-    status = _map_status(period, now, small, [literal_column(str(i)) for i in range(len(MAP_STATUSES))])
-    return (select(coordinate(H.c.lon), coordinate(H.c.lat), H.c.id, H.c.code, H.c.head_name, status,
+    status = map_status(period, now, small, [literal_column(str(i)) for i in range(len(MAP_STATUSES))])
+    return (select(H.c.lon, H.c.lat, H.c.id, H.c.code, H.c.head_name, status,
                    utc_text(H.c.last_counted_visit_at), asg.c.cadre_id, H.c.area_id)
             .select_from(H.outerjoin(asg, asg.c.household_id == H.c.id))
             .where(*household_where, H.c.lat.is_not(None), H.c.lon.is_not(None)))

@@ -66,27 +66,6 @@ def joined_text(*parts):
     return out
 
 
-class answer_text(FunctionElement):  # noqa: N801
-    """One answer out of the answers JSON by its flat key: scalars as text, repeats as JSON text."""
-    type, inherit_cache, name = String(), True, "answer_text"
-
-    def __init__(self, column, path: str):
-        if not path or any(c in path for c in "'\"\\") or not path.isprintable():
-            raise ValueError(f"unusable answer key {path!r}")
-        self.path = path
-        super().__init__(column)
-
-
-@compiles(answer_text)
-def _answer_text(element, compiler, **kw):
-    return f"json_extract({compiler.process(element.clauses, **kw)}, '$.\"{element.path}\"')"
-
-
-@compiles(answer_text, "postgresql")
-def _answer_text_pg(element, compiler, **kw):
-    return f"(({compiler.process(element.clauses, **kw)}) ->> '{element.path}')"
-
-
 class by_household(FunctionElement):  # noqa: N801
     """SQLite: `+kind` keeps the planner off the period index (kind, captured_at, ...), so a small
     area's visits are read through the household index; elsewhere the column as is."""
@@ -104,6 +83,26 @@ def _by_household(element, compiler, **kw):
 
 @compiles(by_household, "sqlite")
 def _by_household_sqlite(element, compiler, **kw):
+    return f"+{compiler.process(element.clauses, **kw)}"
+
+
+class unindexed(FunctionElement):  # noqa: N801
+    """SQLite: `+column`, so that the planner reads the table rather than an index on the column (for
+    conditions that hold for most rows); elsewhere the column as is."""
+    inherit_cache, name = True, "unindexed"
+
+    def __init__(self, column):
+        super().__init__(column)
+        self.type = column.type
+
+
+@compiles(unindexed)
+def _unindexed(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element, compiler, **kw):
     return f"+{compiler.process(element.clauses, **kw)}"
 
 

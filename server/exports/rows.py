@@ -2,8 +2,8 @@
 columns.row_values and columns.local_text, with the per-row work done once per export.
 
 - answers are read as JSON text and parsed with orjson (stdlib json for what orjson refuses);
-- times are read as the database gives them (SQLite: text, parsed with fromisoformat; PostgreSQL: a
-  datetime) and moved to the zone with an offset looked up once per UTC hour;
+- times are read as the database gives them (SQLite: text, whose local minute is worked out once per
+  minute; PostgreSQL: a datetime) and moved to the zone with an offset looked up once per UTC hour;
 - cells come from a plan made once per table instead of per-cell type tests."""
 import json
 from datetime import datetime, timedelta, timezone
@@ -73,10 +73,22 @@ def local_texts(tz=None):
             known = offsets[key] = first
         return known
 
+    minutes = {}
+
     def text(value):
         if value is None:
             return ""
         if isinstance(value, str):
+            if len(value) >= 19 and value[16] == ":" and (len(value) == 19 or value[19] == "."):
+                # SQLite's 'YYYY-MM-DD HH:MM:SS[.ffffff]': the minute's local text, worked out once
+                # (below) when its offset holds all minute and has no seconds, then this second
+                minute = minutes.get(value[:16])
+                if minute is None:
+                    if len(minutes) > 4096:  # rows come in time order: the recent minutes are enough
+                        minutes.clear()
+                    minute = minutes[value[:16]] = whole_minute(value[:16])
+                if minute:
+                    return minute + value[17:19]
             try:
                 value = datetime.fromisoformat(value)
             except ValueError:
@@ -87,50 +99,65 @@ def local_texts(tz=None):
         if local.year < 1000:  # isoformat pads the year, strftime does not
             return local.strftime("%Y-%m-%d %H:%M:%S")
         return local.isoformat(" ", "seconds")
+
+    def whole_minute(prefix) -> str:
+        """'YYYY-MM-DD HH:MM:' in local time for this UTC minute, '' when the offset changes in it or
+        has seconds (then each moment is converted alone)."""
+        try:
+            start = datetime.fromisoformat(prefix + ":00")
+        except ValueError:
+            return ""
+        first = start.replace(tzinfo=UTC).astimezone(tz).utcoffset()
+        last = (start + timedelta(seconds=59, microseconds=999999)).replace(tzinfo=UTC).astimezone(tz).utcoffset()
+        if first != last or first.total_seconds() % 60:
+            return ""
+        local = start + first
+        if local.year < 1000:  # isoformat pads the year, strftime does not
+            return local.strftime("%Y-%m-%d %H:%M:")
+        return local.isoformat(" ", "minutes") + ":"
     return text
 
 
-def cells(columns, lang=None):
-    """A function: an item's answers (a dict) as the cells of these columns, as columns.row_values."""
-    joiner = JOINERS.get(lang, " ")
-    plan = []
-    for c in columns:
-        if c.part is not None:
-            plan.append((2, c.key, c.part, None))
-        elif c.choices is not None:
-            plan.append((1, c.key, c.type != "select_one", c.choices))
-        else:
-            plan.append((0, c.key, None, None))
-    plain = all(kind == 0 for kind, *_ in plan)
-    keys = [key for _, key, _, _ in plan]
+#: answer types written as they are (anything else goes through the column's rule)
+SCALARS = frozenset({str, int, float, bool, type(None)})
 
-    def simple(value):
-        if value is None or isinstance(value, (list, dict)):
-            return None if value in (None, [], {}) else str(value)
-        return value
+
+def _simple(value):
+    if value is None or isinstance(value, (list, dict)):
+        return None if value in (None, [], {}) else str(value)
+    return value
+
+
+def cells(columns, lang=None):
+    """A function: an item's answers (a dict) as the cells of these columns, as columns.row_values.
+
+    Every column's answer is taken in one pass (map over the keys); only geopoints (split once, into
+    their four columns), choices shown as labels and, rarely, lists or dicts are then rewritten."""
+    joiner = JOINERS.get(lang, " ")
+    keys = [c.key for c in columns]
+    points = [(at, c.key) for at, c in enumerate(columns) if c.part == 0]
+    parts = [(at, c.key, c.part) for at, c in enumerate(columns) if c.part is not None]
+    whole = all(columns[at + i].part == i and columns[at + i].key == key for at, key in points for i in range(4)) \
+        and len(parts) == 4 * len(points)
+    choices = [(at, c.key, c.type != "select_one", c.choices) for at, c in enumerate(columns)
+               if c.part is None and c.choices is not None]
 
     def row(item):
         get = item.get
-        if plain:
-            out = [get(key) for key in keys]
-            for at, value in enumerate(out):
-                if value is not None and isinstance(value, (list, dict)):
-                    out[at] = str(value) if value else None
-            return out
-        out, points = [], {}
-        for kind, key, extra, choices in plan:
+        out = list(map(get, keys))
+        if not SCALARS.issuperset(map(type, out)):
+            out = [_simple(value) for value in out]
+        if whole:
+            for at, key in points:
+                out[at:at + 4] = split_geopoint(get(key))
+        else:  # a geopoint's parts not side by side: each from its own split
+            for at, key, part in parts:
+                out[at] = split_geopoint(get(key))[part]
+        for at, key, many, labels in choices:
             value = get(key)
-            if kind == 0:
-                out.append(simple(value))
-            elif kind == 2:
-                point = points.get(key)
-                if point is None:
-                    point = points[key] = split_geopoint(value)
-                out.append(point[extra])
-            elif value is None or isinstance(value, (list, dict)):
-                out.append(simple(value))
-            else:
-                codes = str(value).split() if extra else [str(value)]
-                out.append(joiner.join(choices.get(code, code) for code in codes))
+            if value is None or isinstance(value, (list, dict)):
+                continue  # already _simple
+            codes = str(value).split() if many else [str(value)]
+            out[at] = joiner.join(labels.get(code, code) for code in codes)
         return out
     return row

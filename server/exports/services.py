@@ -1,6 +1,7 @@
 """What an export holds: column names and a flat stream of rows, read with a server-side cursor."""
-import json
 from datetime import timezone
+
+import orjson
 
 from sqlalchemy import literal, select, true
 
@@ -10,7 +11,7 @@ from ..areas import services as areas
 from ..auth.services import require_role
 from ..coverage import services as coverage
 from ..coverage.periods import zone
-from ..coverage.queries import A, H, S, U, answer_text
+from ..coverage.queries import A, H, S, U
 from ..errors import Forbidden
 from ..extensions import db
 from ..households.services import scope_filter
@@ -20,7 +21,7 @@ from ..submissions.models import FLAGGED_GEO_STATUSES
 from ..surveys.models import FormVersion
 from ..web import labels
 from .columns import CHOICE_TYPES, JOINERS, code_labels, label_in, local_text, meta_header
-from .rows import json_loads_for, local_texts, stamp
+from .rows import answers_text, loads, local_texts, stamp
 
 ROLES = ("admin", "manager", "cadre")
 BATCH = 2000
@@ -87,24 +88,50 @@ def export_plan(form, lang=None) -> tuple[list[str], list[tuple]]:
     return columns, plan
 
 
-def _repeat_text(value, parse=json.loads):
-    """A repeat's JSON with readable Chinese (SQLite hands back what it stored: \\u escapes)."""
-    if not isinstance(value, str):
+def _json_text(value):
+    """A list or dict answer (a repeat) as JSON text, Chinese readable; a scalar as it is."""
+    if value is None or isinstance(value, (str, int, float)) and not isinstance(value, bool):
         return value
-    try:
-        return json.dumps(parse(value), ensure_ascii=False)
-    except ValueError:
-        return value
+    return orjson.dumps(value).decode()
 
 
 def _choice_text(value, choices, lang):
-    if not value:
-        return value
+    if not value or isinstance(value, (list, dict)):
+        return _json_text(value)
     return JOINERS.get(lang, " ").join(choices.get(code, code) for code in str(value).split())
 
 
-def submissions_query(actor, form, plan, period=None, area_id=None, filters=None):
-    """A select of the form's current submissions in scope: a cadre gets only their own.
+#: answer types written as they are
+SCALARS = frozenset({str, int, float, type(None)})
+
+
+def answer_cells(plan, lang=None):
+    """A function: a submission's answers (a dict) as its field cells in export_plan order: geopoints
+    as four numbers ('' when missing), repeats (and any list, dict or boolean) as JSON text, choices as
+    codes or (lang) labels. Every answer is taken in one pass; only those positions are rewritten."""
+    paths = [path for path, _, _ in plan]
+    repeats = [at for at, (_, kind, _) in enumerate(plan) if kind == REPEAT]
+    choices = [(at, labels) for at, (_, kind, labels) in enumerate(plan) if kind != GEOPOINT and labels is not None]
+    points = [at for at, (_, kind, _) in enumerate(plan) if kind == GEOPOINT][::-1]  # from the right
+
+    def cells(answers):
+        out = list(map(answers.get, paths))
+        raw = out[:] if choices or points else out
+        for at in repeats:
+            out[at] = _json_text(out[at])
+        if not SCALARS.issuperset(map(type, out)):
+            out = [_json_text(value) for value in out]
+        for at, labels in choices:
+            out[at] = _choice_text(raw[at], labels, lang)
+        for at in points:
+            out[at:at + 1] = ["" if v is None else v for v in split_geopoint(raw[at])]
+        return out
+    return cells
+
+
+def submissions_query(actor, form, period=None, area_id=None, filters=None):
+    """A select of the form's current submissions in scope (META_COLUMNS, then the answers as
+    rows.answers_text gives them): a cadre gets only their own.
 
     `filters` are the visits list's (cadre, household, geo_status, review_state, flagged), so that a
     list's download holds exactly its rows."""
@@ -115,7 +142,7 @@ def submissions_query(actor, form, plan, period=None, area_id=None, filters=None
     query = (select(S.c.instance_id, FormVersion.version, stamp(S.c.captured_at), stamp(S.c.received_at),
                     H.c.code.label("household_code"), A.c.code.label("area_code"), U.c.username,
                     S.c.lat, S.c.lon, S.c.accuracy, S.c.geo_status, S.c.geo_distance_m, S.c.review_state,
-                    *(answer_text(S.c.answers, path) for path, *_ in plan))
+                    answers_text(S.c.answers))
              .select_from(S.join(FormVersion.__table__, FormVersion.id == S.c.form_version_id)
                           .outerjoin(H, H.c.id == S.c.household_id).outerjoin(A, A.c.id == S.c.area_id)
                           .outerjoin(U, U.c.id == S.c.submitter_id))
@@ -146,30 +173,21 @@ def _filtered(query, filters: dict):
 def submissions_export(actor, form_id: str, *, period=None, area_id=None, lang=None, filters=None):
     """Columns and rows of a form's submissions: metadata, then one column per field.
 
-    The database pulls each answer out of the JSON; Python splits geopoints, writes times in the
-    deployment's time zone, and (lang) choice codes as labels."""
+    Each submission's answers are read once (orjson on SQLite's text; PostgreSQL's driver decodes
+    them); Python splits geopoints, writes times in the deployment's time zone, and (lang) choice
+    codes as labels."""
     form = surveys.get_form(form_id)
     field_columns, plan = export_plan(form, lang)
-    query = submissions_query(actor, form, plan, period, area_id, filters)
-    start, local = len(META_COLUMNS), local_texts(zone())
-    parse = json_loads_for(db.session.get_bind().dialect.name)
+    query = submissions_query(actor, form, period, area_id, filters)
+    local, answers = local_texts(zone()), answer_cells(plan, lang)
     geo, review = code_labels(labels.GEO_STATUSES, lang) or {}, code_labels(labels.REVIEW_STATES, lang) or {}
-    fixes = [(start + i, kind, choices) for i, (_, kind, choices) in enumerate(plan)
-             if kind != TEXT or choices is not None][::-1]
 
     def flat():  # runs while the response streams: Core rows from a server-side cursor
         rows = db.session.connection().execute(query.execution_options(yield_per=BATCH))
-        for row in rows:
-            out = list(row)
-            out[2], out[3] = local(out[2]), local(out[3])
+        for (instance_id, version, captured, received, household, area, username, lat, lon, accuracy, geo_status,
+             distance, review_state, values) in rows:
             if lang:
-                out[10], out[12] = geo.get(out[10], out[10]), review.get(out[12], out[12])
-            for at, kind, choices in fixes:  # from the right, so earlier positions hold
-                if kind == GEOPOINT:
-                    out[at:at + 1] = ["" if v is None else v for v in split_geopoint(out[at])]
-                elif kind == REPEAT:
-                    out[at] = _repeat_text(out[at], parse)
-                else:
-                    out[at] = _choice_text(out[at], choices, lang)
-            yield out
+                geo_status, review_state = geo.get(geo_status, geo_status), review.get(review_state, review_state)
+            yield [instance_id, version, local(captured), local(received), household, area, username, lat, lon,
+                   accuracy, geo_status, distance, review_state, *answers(loads(values))]
     return ([meta_header(c, lang) for c in META_COLUMNS] + field_columns), flat()
