@@ -28,6 +28,8 @@ def main():
     parser.add_argument("--json", action="store_true", help="JSON push batches of 100 instead of OpenRosa")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--sort", default="cumulative")
+    parser.add_argument("--callees", default="", help="also print what these functions call (comma-separated names)")
+    parser.add_argument("--callers", default="", help="also print who calls these functions (comma-separated names)")
     parser.add_argument("--no-profile", action="store_true", help="only time it (CPU ms per submission)")
     args = parser.parse_args()
     tmp = tempfile.mkdtemp(prefix="lianhu-profile-")
@@ -69,7 +71,12 @@ def main():
           f"{' + profiler' if profile else ''}; the database's own CPU not included on PostgreSQL)")
     if profile:
         out = io.StringIO()
-        pstats.Stats(profile, stream=out).sort_stats(args.sort).print_stats(args.top)
+        stats = pstats.Stats(profile, stream=out).sort_stats(args.sort)
+        stats.print_stats(args.top)
+        for name in filter(None, args.callees.split(",")):
+            stats.print_callees(name)
+        for name in filter(None, args.callers.split(",")):
+            stats.print_callers(name)
         print(out.getvalue())
 
 

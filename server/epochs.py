@@ -32,8 +32,8 @@ _READ = select(CacheEpoch.name, CacheEpoch.value)
 
 
 def current(name: str) -> int | None:
-    """The epoch of `name` as the database holds it now (read once per request); None when it has
-    no counter (an emptied table: the row is put back, and this request does not cache)."""
+    """The epoch of `name` as the database holds it now (read once per request); an emptied table
+    gets its counters back at random values."""
     return _read().get(name)
 
 
@@ -43,8 +43,9 @@ def _read() -> dict:
         return memo[1]
     values = dict(db.session.connection().execute(_READ).all())
     missing = [n for n in NAMES if n not in values]
-    if missing:
-        _seed(missing)
+    if missing:  # what this transaction put back (or a concurrent one did): should it roll back, the
+        _seed(missing)  # next seed is another random value, which no entry cached now can match
+        values = dict(db.session.connection().execute(_READ).all())
     if has_request_context():
         g.cache_epochs = (request._get_current_object(), values)
     return values
