@@ -181,6 +181,8 @@ def main():
     env = {"LIANHU_INSTANCE": tmp, "ATTACHMENT_DIR": f"{tmp}/attachments", "LIANHU_ENV": "production",
            "SECRET_KEY": "bench", "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/bench.db"}
     db_pids = _postgres_pids(env["DATABASE_URL"])
+    deadlocks = getattr(db_pids, "deadlocks", None)
+    deadlocks_before = deadlocks() if deadlocks else None
     tokens, form_xml = seed(env, cadres=CADRES, resolved_cases="realistic" in mixes)
     openrosa_runs = len(mixes) * len(clients_list) * repeats
     json_runs = 0 if args.no_json else len(clients_list) * repeats
@@ -219,6 +221,9 @@ def main():
         gunicorn.terminate()
         gunicorn.wait(timeout=30)
     print(f"\nsummary over {repeats} runs (min / median), load average after: {_loadavg()}")
+    if deadlocks:
+        print(f"PostgreSQL deadlocks detected in the bench database during the run: {deadlocks() - deadlocks_before} "
+              "(each one made ingest run a batch again)")
     for (name, clients), runs in figures.items():
         rates = sorted(r[0] for r in runs)
         cpu = sorted(r[1] for r in runs)
@@ -379,6 +384,11 @@ def _postgres_pids(url):
         with psycopg.connect(plain) as conn:
             return [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s "
                                                "AND pid <> pg_backend_pid()", (dbname,))]
+
+    def deadlocks():
+        with psycopg.connect(plain) as conn:
+            return conn.execute("SELECT deadlocks FROM pg_stat_database WHERE datname = %s", (dbname,)).fetchone()[0]
+    pids.deadlocks = deadlocks
     return pids
 
 

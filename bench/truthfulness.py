@@ -348,7 +348,7 @@ def main():
             send(base, trace, form_xml, ids)
     finally:
         gunicorn.terminate()
-        gunicorn.wait(timeout=30)
+        gunicorn.wait(timeout=180)  # a loaded machine can take more than 30 s to stop the workers
     report(app, ids)
 
 

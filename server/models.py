@@ -9,3 +9,4 @@ from .scorecards.models import ScorecardWeight  # noqa: F401
 from .submissions.models import Attachment, QuarantineItem, Submission  # noqa: F401
 from .surveys.models import Form, FormMedia, FormVersion  # noqa: F401
 from .coverage.models import CoverageAreaHousehold, CoverageAreaKey, CoverageAreaSize, CoverageMonth  # noqa: F401
+from .epochs import CacheEpoch  # noqa: F401

@@ -14,7 +14,7 @@ from ..errors import (BadCredentials, Conflict, Forbidden, NotFound, TokenInvali
                       ValidationFailed)
 from ..extensions import db
 from ..models_base import utcnow
-from . import throttle
+from . import throttle, tokens
 from .models import ROLES, Device, User
 from .roles import require_role  # noqa: F401  (re-exported: most areas import it from here)
 
@@ -120,25 +120,18 @@ def list_devices(actor: User) -> list[Device]:
     return db.session.scalars(query).all()
 
 
-_DEVICE_BY_TOKEN = []
-
-
-def _device_by_token():
-    """Built once (on first use, when every mapper is known): every device request runs it."""
-    if not _DEVICE_BY_TOKEN:
-        _DEVICE_BY_TOKEN.append(db.select(Device).options(db.joinedload(Device.user))
-                                .where(Device.token_hash == db.bindparam("token_hash")))
-    return _DEVICE_BY_TOKEN[0]
-
-
 def device_for_token(token: str) -> Device:
-    """The live device holding this token, or TokenInvalid (403, so clients do not prompt)."""
-    device = db.session.scalar(_device_by_token(), {"token_hash": hash_token(token or "")})
+    """The live device holding this token, or TokenInvalid (403, so clients do not prompt).
+    Looked up through the worker's token cache (auth.tokens), which a revocation or a deactivated
+    user invalidates in every worker (server/epochs.py)."""
+    token_hash = hash_token(token or "")
+    device = tokens.device_by_hash(token_hash)
     if device is None or device.revoked_at is not None or not device.user.is_active:
         raise TokenInvalid()
     now = utcnow()
     if device.last_seen_at is None or now - device.last_seen_at > timedelta(minutes=5):
         device.last_seen_at = now
+        tokens.note_seen(token_hash, device)
         g.device_seen = True  # committed after the request even when it only reads (auth.routes)
     return device
 

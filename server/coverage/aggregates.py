@@ -110,10 +110,12 @@ def _upsert(dialect: str):
         set_={"visited": K.c.visited + statement.excluded.visited, "flagged": K.c.flagged + statement.excluded.flagged})
 
 
-#: a few active households' villages and summary rows (built once: ingest runs it for every batch)
-_ROWS = (select(H.c.id, H.c.area_id, M.c.month, M.c.counted, M.c.flagged)
+#: a few households' villages and summary rows (built once: ingest runs it for every batch) ...
+_ROWS = (select(H.c.id, H.c.area_id, H.c.is_active, M.c.month, M.c.counted, M.c.flagged)
          .select_from(H.outerjoin(M, M.c.household_id == H.c.id))
-         .where(H.c.id.in_(bindparam("ids", expanding=True)), H.c.is_active == true()))
+         .where(H.c.id.in_(bindparam("ids", expanding=True))))
+#: ... and the same read taking the households' row locks in id order (PostgreSQL; SQLite has none)
+_ROWS_LOCKED = _ROWS.order_by(H.c.id).with_for_update(of=H)
 
 
 def month_keys(month: int) -> tuple[int, int, int, int]:
@@ -122,11 +124,12 @@ def month_keys(month: int) -> tuple[int, int, int, int]:
     return month, year + 20 + index // 3 + 1, year + 30 + index // 6 + 1, year
 
 
-def _read(connection, ids) -> tuple[dict, list]:
+def _read(connection, ids, lock=False) -> tuple[dict, list]:
     """({household: village} of the active ones, [(household, month, counted, flagged)])."""
     villages, rows = {}, []
-    for r in connection.execute(_ROWS, {"ids": ids}):
-        villages[r.id] = r.area_id
+    for r in connection.execute(_ROWS_LOCKED if lock else _ROWS, {"ids": ids}):
+        if r.is_active:
+            villages[r.id] = r.area_id
         if r.month is not None:
             rows.append((r.id, r.month, r.counted, r.flagged))
     return villages, rows
@@ -150,17 +153,18 @@ def _shares(villages: dict, rows) -> dict:
 
 
 @contextmanager
-def upkeep(household_ids, added=None):
+def upkeep(household_ids, added=None, lock=False):
     """Around a change of these households' summary rows (their village and activity unchanged):
     their share of coverage_area_keys is read before, and after (or, when `added` lists the rows
     the change adds as (household, month, counted, flagged), computed from them), and the difference
-    applied in one upsert in key order; nothing is written when no count changed."""
+    applied in one upsert in key order; nothing is written when no count changed. With `lock`, the
+    read before takes the households' row locks (id order) on PostgreSQL, in the same statement."""
     ids = sorted({int(i) for i in household_ids if i is not None})
     if not ids:
         yield
         return
     connection = db.session.connection()
-    villages, rows = _read(connection, ids)
+    villages, rows = _read(connection, ids, lock=lock and connection.dialect.name == "postgresql")
     before = _shares(villages, rows)
     yield
     if added is None:

@@ -103,13 +103,10 @@ def _recomputed(dialect: str, household_ids=None):
             .group_by(v.c.household_id, v.c.month, v.c.submitter_id))
 
 
-def _lock_households(connection, ids) -> None:
-    """PostgreSQL: take the households' row locks (id order) before touching their summary rows, so
-    that two transactions recomputing or adding to one household's rows take turns (under READ
-    COMMITTED the second then sees what the first stored)."""
-    if ids and connection.dialect.name == "postgresql":
-        table = Household.__table__
-        connection.execute(select(table.c.id).where(table.c.id.in_(ids)).order_by(table.c.id).with_for_update())
+# PostgreSQL: the households' row locks (id order) are taken before their summary rows change (the
+# aggregates' read before the change takes them: aggregates.upkeep(lock=True)), so that two transactions
+# recomputing or adding to one household's rows take turns (under READ COMMITTED the second then sees
+# what the first stored).
 
 
 def refresh_summary(household_ids) -> int:
@@ -121,8 +118,7 @@ def refresh_summary(household_ids) -> int:
     connection = db.session.connection()
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
-        _lock_households(connection, chunk)
-        with upkeep(chunk):  # the villages' aggregates follow
+        with upkeep(chunk, lock=True):  # households locked first; the villages' aggregates follow
             connection.execute(delete(M).where(M.c.household_id.in_(chunk)))
             connection.execute(insert(M).from_select(COLUMNS, _recomputed(connection.dialect.name, chunk)))
     return len(ids)
@@ -160,9 +156,8 @@ def add_new_visits(submissions) -> int:
     if rows:
         connection = db.session.connection()
         households = sorted({key[0] for key in rows})
-        _lock_households(connection, households)
         added = [(key[0], key[1], values[1], values[3]) for key, values in rows.items()]
-        with upkeep(households, added):  # the villages' aggregates follow
+        with upkeep(households, added, lock=True):  # households locked first; the villages' aggregates follow
             connection.execute(_upsert(connection.dialect.name), [
                 dict(zip(COLUMNS, key + tuple(values))) for key, values in sorted(rows.items())])
     return len(rows)

@@ -1,29 +1,27 @@
 """The one idempotent ingestion pipeline that OpenRosa and JSON sync both call.
 
 Flow per batch: prepare each upload (parse, find the form version, flatten answers), load what
-the batch needs in a few queries (existing instanceIDs, households, the submitter's previous
-fixes), decide each item (duplicate, conflict, edit, new), insert the new ones, hand them to the
-lifecycle (server/submissions/lifecycle.py: households, audit, cases, ratings) and quarantine what
-was refused. Each item stands alone: one that cannot be read or stored is refused by itself.
+the batch needs in a few queries (existing instanceIDs, households; for a resident's answer the
+submitter's previous fixes), decide each item (duplicate, conflict, edit, new), insert the new ones
+(inserts.py), hand them to the lifecycle (server/submissions/lifecycle.py: households, audit,
+cases, ratings) and quarantine what was refused. Each item stands alone: one that cannot be read or stored is refused by itself.
 A concurrent insert of the same instanceID, a deadlock or a serialization failure runs the batch
 again. Callers commit.
 """
 import bisect
 from dataclasses import dataclass, field
 from flask import current_app
-from sqlalchemy import bindparam, inspect
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import bindparam
+from sqlalchemy.exc import IntegrityError, OperationalError
 
-from server.errors import HouseholdForbidden, Problem, SubmissionConflict, SubmissionNotFound, ValidationFailed
+from server.errors import HouseholdForbidden, Problem, SubmissionConflict, SubmissionNotFound
 from server.extensions import db
 from server.geo import Fix, GeoResult, check_location
 from server.models_base import utcnow
 from server.submissions import checks
 from server.submissions.models import Attachment, QuarantineItem, Submission
 
-from . import households_sql, lifecycle, prepare, storage
+from . import households_sql, inserts, lifecycle, prepare, storage
 from .prepare import Candidate, FilePart, Upload  # noqa: F401  (re-exported for routes and tests)
 
 MAX_ATTEMPTS = 5
@@ -50,15 +48,23 @@ class Outcome:
 
 def ingest(actor, device, uploads: list[Upload], *, quarantine: bool = True) -> list[Outcome]:
     """Ingest uploads from one actor/device; refused ones are quarantined. Flushes, never commits."""
+    alone = len(uploads) == 1 and uploads[0].protocol == "openrosa"
     for attempt in range(MAX_ATTEMPTS):
         try:
-            outcomes = _run(actor, device, uploads)
+            outcomes = _run(actor, device, uploads, alone)
+            break
+        except inserts.Refused as exc:  # the database refused the lone item: its request stores nothing else
+            db.session.rollback()
+            uploads[0].problem = exc.problem
+            outcomes = _run(actor, device, uploads, alone)
             break
         except (IntegrityError, OperationalError) as exc:
             # another request stored one of these instanceIDs first (it is now a duplicate), or
             # PostgreSQL chose this transaction as a deadlock's victim: start again
             if isinstance(exc, OperationalError) and _sqlstate(exc) not in RETRY_STATES:
                 raise
+            current_app.logger.warning("ingest: batch of %d run again (attempt %d): %s", len(uploads),
+                                       attempt + 2, _sqlstate(exc) or type(exc).__name__)
             db.session.rollback()
             if attempt == MAX_ATTEMPTS - 1:
                 raise
@@ -75,7 +81,7 @@ def _sqlstate(exc) -> str | None:
     return getattr(getattr(exc, "orig", None), "sqlstate", None) or getattr(getattr(exc, "orig", None), "pgcode", None)
 
 
-def _run(actor, device, uploads):
+def _run(actor, device, uploads, alone=False):
     now = utcnow()
     config = current_app.config
     outcomes = [Outcome(upload=u) for u in uploads]
@@ -93,7 +99,9 @@ def _run(actor, device, uploads):
     known.load_codes(c.household_code for _, c in candidates if c.household_code)
     existing = _existing({c.instance_id for _, c in candidates} | {c.deprecated_id for _, c in candidates
                                                                     if c.deprecated_id})
-    fixes = _Fixes(actor.id, [c.captured_at for _, c in candidates if c.point])
+    # the travel-speed check against the previous fix decides only a resident answer's verdict: every
+    # other new item gets its verdict from checks.check_new, which looks at the neighbours itself
+    fixes = _Fixes(actor.id, [c.captured_at for _, c in candidates if c.point and c.upload.protocol == "resident"])
     created = []
     for outcome, candidate in candidates:
         try:
@@ -106,7 +114,7 @@ def _run(actor, device, uploads):
             created.append((outcome, candidate))
     if created:
         checks.check_new(actor, device, created, now, config, known)  # verdicts, stored neighbours re-evaluated
-        created = _insert_checked(created)
+        created = inserts.insert_checked(created, alone)
     db.session.flush()  # edits' replaced versions, duplicates' newly received attachments
     if created:
         lifecycle.record_stored(actor, [lifecycle.Stored(o.submission, c.version.form_id, c.version.version)
@@ -121,13 +129,6 @@ _FIX_COLUMNS = db.select(Submission.captured_at, Submission.lat, Submission.lon,
 _FIX_BEFORE = _FIX_COLUMNS.where(Submission.captured_at < bindparam("lo")).order_by(
     Submission.captured_at.desc()).limit(1)
 _FIX_BETWEEN = _FIX_COLUMNS.where(Submission.captured_at.between(bindparam("lo"), bindparam("hi"))).limit(2000)
-_INSERT_SUBMISSIONS = Submission.__table__.insert().returning(Submission.__table__.c.id,
-                                                              sort_by_parameter_order=True)
-_INSERT_MANY = Submission.__table__.insert()
-_IDS_BY_INSTANCE = db.select(Submission.instance_id, Submission.id).where(
-    Submission.instance_id.in_(bindparam("ids", expanding=True)))
-_INSERT_ATTACHMENTS = Attachment.__table__.insert().returning(Attachment.__table__.c.id,
-                                                              sort_by_parameter_order=True)
 
 
 def _existing(instance_ids: set) -> dict:
@@ -165,7 +166,8 @@ def _decide(actor, device, outcome, c: Candidate, existing, known, fixes, now, c
         raise HouseholdForbidden(f"You may not submit for household {household.code}.", household=household.code)
     if c.needs_xml:
         prepare.finish_json(c, household)
-    previous = fixes.before(c.captured_at, exclude=replaced.id if replaced is not None else None)
+    previous = fixes.before(c.captured_at, exclude=replaced.id if replaced is not None else None) \
+        if c.upload.protocol == "resident" else None
     geo = check_location(c.point, household.lat if household else None, household.lon if household else None,
                          captured_at=c.captured_at, received_at=now, config=config, is_mock=c.is_mock,
                          previous=previous, has_household=household is not None)
@@ -185,7 +187,7 @@ def _decide(actor, device, outcome, c: Candidate, existing, known, fixes, now, c
         values["rated_cadre_id"], values["is_self_rated"] = household.cadre_id, household.cadre_id == actor.id
     if replaced is not None:
         replaced.is_current = False
-    submission = _new_submission(values)
+    submission = inserts.new_submission(values)
     c.values = values
     if c.raw_xml is not None and c.upload.protocol != "json" and c.raw_xml.encode("utf-8") != c.upload.payload:
         storage.store_bytes(c.upload.payload, c.content_hash)  # the exact bytes of a non-UTF-8 payload
@@ -197,94 +199,6 @@ def _decide(actor, device, outcome, c: Candidate, existing, known, fixes, now, c
         known.note_visit(household, c, geo, config)
     outcome.status, outcome.submission, outcome.geo = "accepted", submission, geo
     outcome.missing_attachments = [a.name for a in submission.attachments if not a.is_received]
-
-
-def _new_submission(values: dict) -> Submission:
-    """A transient Submission holding these column values, built as the ORM's own loading builds
-    objects (no attribute events: a third of a JSON item's cost); _insert_new makes it persistent."""
-    submission = inspect(Submission).class_manager.new_instance()
-    submission.__dict__.update(values)
-    set_committed_value(submission, "attachments", [])
-    return submission
-
-
-def _insert_checked(created: list) -> list:
-    """Insert the batch's new submissions; when the database refuses a value, insert them one at a
-    time so that only the items it refuses are rejected. Returns what was stored.
-
-    PostgreSQL only: pysqlite's savepoints are not nested in its transaction (a RELEASE would commit),
-    and SQLite holds every value the item checks let through."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        _insert_new([(o.submission, c.values) for o, c in created])
-        return created
-    try:
-        with db.session.begin_nested():
-            _insert_new([(o.submission, c.values) for o, c in created])
-        return created
-    except IntegrityError:
-        raise
-    except DBAPIError as exc:
-        if isinstance(exc, OperationalError):
-            raise
-    stored = []
-    for outcome, candidate in created:
-        try:
-            with db.session.begin_nested():
-                _insert_new([(outcome.submission, candidate.values)])
-            stored.append((outcome, candidate))
-        except IntegrityError:
-            raise
-        except DBAPIError as exc:
-            if isinstance(exc, OperationalError):
-                raise
-            _undo(outcome, candidate)
-            outcome.problem = ValidationFailed(f"The database cannot hold a value of this submission: "
-                                               f"{str(exc.orig).splitlines()[0][:300]}")
-    return stored
-
-
-def _undo(outcome, candidate) -> None:
-    """An item the database refused: its edit does not replace anything after all."""
-    if candidate.values.get("replaces_id") is not None:
-        replaced = db.session.get(Submission, candidate.values["replaces_id"])
-        if replaced is not None:
-            replaced.is_current = True
-    outcome.status, outcome.submission, outcome.geo, outcome.missing_attachments = "rejected", None, None, []
-
-
-def _insert_submissions(connection, rows: list) -> list:
-    """The new rows' ids, in order. SQLite cannot hand back RETURNING ids in a known order, so
-    SQLAlchemy would send one INSERT per row: there, one executemany and one look-up by the unique
-    instance_id instead (a batch of 100: 2 statements, not 100)."""
-    if len(rows) == 1 or connection.dialect.name != "sqlite":
-        return connection.execute(_INSERT_SUBMISSIONS, rows).scalars().all()
-    connection.execute(_INSERT_MANY, rows)
-    found = dict(connection.execute(_IDS_BY_INSTANCE, {"ids": [r["instance_id"] for r in rows]}).all())
-    return [found[r["instance_id"]] for r in rows]
-
-
-def _insert_new(new: list) -> None:
-    """INSERT the batch's new submissions and attachments with Core (RETURNING ids), then hand the
-    objects to the session as persistent: the ORM unit of work costs more than the rest of ingest."""
-    connection = db.session.connection()
-    ids = _insert_submissions(connection, [values for _, values in new])
-    attachments, rows = [], []
-    for (submission, _), new_id in zip(new, ids):
-        submission.id = new_id
-        for attachment in submission.attachments:
-            attachment.submission_id = new_id
-            attachments.append(attachment)
-            rows.append({"submission_id": new_id, "name": attachment.name,
-                         "content_type": attachment.content_type, "size": attachment.size,
-                         "sha256": attachment.sha256, "is_received": bool(attachment.is_received),
-                         "received_at": attachment.received_at, "is_extra": bool(attachment.is_extra)})
-    if rows:
-        for attachment, new_id in zip(attachments, connection.execute(_INSERT_ATTACHMENTS, rows).scalars().all()):
-            attachment.id = new_id
-            make_transient_to_detached(attachment)
-    for submission, _ in new:
-        make_transient_to_detached(submission)
-        db.session.add(submission)
 
 
 def _geo_of(submission):

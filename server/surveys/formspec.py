@@ -7,6 +7,7 @@ from sqlalchemy import bindparam
 
 from forms import answers as answers_lib
 from forms.xform import form_info, parse_fields, parse_xform, primary_instance_root
+from server import epochs
 from server.errors import FormClosed, FormNotFound
 from server.extensions import db
 from server.surveys.models import Form, FormVersion
@@ -168,13 +169,19 @@ _CURRENT = (db.select(*_VERSION_COLUMNS).join(Form, Form.id == FormVersion.form_
 
 def find_version(form_id: str, version: str | None, *, closed_ok: bool = False) -> VersionRow:
     """The version a submission names (current when none): 404 unknown, 409 closed."""
-    if version:
-        found = db.session.connection().execute(_BY_VERSION, {"form_id": form_id, "version": version}).first()
-    else:
-        found = db.session.connection().execute(_CURRENT, {"form_id": form_id}).first()
+    found = epochs.cached("forms.versions", (form_id, version or None), lambda: _load_version(form_id, version))
     if found is None:
         raise FormNotFound(f"No form {form_id!r} version {version!r}." if version else f"No form {form_id!r}.",
                            form_id=form_id, version=version)
     if not closed_ok and ("closed" in (found[5], found[6]) or found[6] == "draft"):
         raise FormClosed(f"The form {form_id!r} is closed.", form_id=form_id)
     return VersionRow(*found[:5])
+
+
+def _load_version(form_id: str, version: str | None) -> tuple | None:
+    """The row find_version decides on (None: no such form or version), as a plain tuple to cache."""
+    if version:
+        found = db.session.connection().execute(_BY_VERSION, {"form_id": form_id, "version": version}).first()
+    else:
+        found = db.session.connection().execute(_CURRENT, {"form_id": form_id}).first()
+    return tuple(found) if found is not None else None
