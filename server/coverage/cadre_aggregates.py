@@ -17,12 +17,13 @@ from datetime import timedelta, timezone
 
 from sqlalchemy import case, delete, except_, func, insert, literal, or_, select, true, union_all
 
+from ..auth.models import User
 from ..extensions import db
 from ..households.models import CATEGORIES, Assignment, Household
 from ..models_base import UtcDateTime
 from .models import CoverageCadreHousehold, CoverageCadreKey, CoverageCadreSize, CoverageMonth
 
-H, ASG = Household.__table__, Assignment.__table__
+H, ASG, U = Household.__table__, Assignment.__table__, User.__table__
 M, CK, CB, CZ = (CoverageMonth.__table__, CoverageCadreKey.__table__, CoverageCadreHousehold.__table__,
                  CoverageCadreSize.__table__)
 
@@ -119,28 +120,21 @@ def shares(households: dict, rows) -> dict:
 
 # ---- reading them -----------------------------------------------------------
 
-def cadre_totals(key: int, now, areas_select, policy: dict) -> dict:
-    """{cadre_id: [households, visited, overdue, flagged]} of the standing links in these villages
-    (areas_select: a select of area ids, or None for all), as coverage.aggregates.area_totals reads
-    the villages' (overdue: households less those counted since their category's cut-off)."""
+def cadre_rows(key: int, now, areas_select, policy: dict):
+    """A select of one finished row per cadre of the standing links in these villages (areas_select:
+    a select of area ids, or None for all): id, username, display_name, households, visited,
+    overdue, flagged, by username. Overdue as coverage.aggregates.area_totals reads the villages':
+    households less those counted since their category's cut-off. One statement; the database sums."""
     from .aggregates import _month_start, _next_month, _other_than
-    connection = db.session.connection()
-    default = policy.get("ordinary", 90)
-    known = sorted(set(policy) | set(CATEGORIES))
 
     def where(table):
         return [table.c.area_id.in_(areas_select)] if areas_select is not None else []
-    totals = {}
-    for r in connection.execute(select(CZ.c.cadre_id, func.sum(CZ.c.households).label("n"))
-                                .where(*where(CZ)).group_by(CZ.c.cadre_id)):
-        if r.n:
-            totals[r.cadre_id] = [int(r.n), 0, int(r.n), 0]
-    if not totals:
-        return {}
+    default = policy.get("ordinary", 90)
+    known = sorted(set(policy) | set(CATEGORIES))
     link = ASG.alias("link")
     groups = [(c, (CB.c.category == c, H.c.category == c)) for c in known]
     groups.append((None, (_other_than(CB.c.category, known), _other_than(H.c.category, known))))
-    recent, exact = [], []
+    parts = []
     for category, clause in groups:
         moment = (now - timedelta(days=policy.get(category, default))).astimezone(timezone.utc)
         month = moment.year * 100 + moment.month
@@ -149,28 +143,29 @@ def cadre_totals(key: int, now, areas_select, policy: dict) -> dict:
         counted = case((CB.c.last_month > month, CB.c.households), else_=0)
         if early:
             counted = counted + case((CB.c.last_month == month, CB.c.households), else_=0)
-        recent.append(select(CB.c.cadre_id, counted.label("households"))
-                      .where(clause[0], CB.c.last_month >= month, *where(CB)))
+        parts.append(select(CB.c.cadre_id, counted.label("households"))
+                     .where(clause[0], CB.c.last_month >= month, *where(CB)))
         lo, hi = (first, moment) if early else (moment, after)
-        exact.append(select(link.c.cadre_id, literal(-1 if early else 1).label("households"))
+        parts.append(select(link.c.cadre_id, literal(-1 if early else 1).label("households"))
                      .select_from(H.join(link, (link.c.household_id == H.c.id) & link.c.valid_to.is_(None)))
                      .where(clause[1], H.c.last_counted_visit_at >= literal(lo, UtcDateTime()),
                             H.c.last_counted_visit_at < literal(hi, UtcDateTime()), H.c.is_active == true(),
                             *where(H)))
-    for parts in (recent, exact):  # counted since the cut-off: not overdue
-        fresh = union_all(*parts).subquery("fresh")
-        for r in connection.execute(select(fresh.c.cadre_id, func.sum(fresh.c.households).label("n"))
-                                    .group_by(fresh.c.cadre_id)):
-            if r.cadre_id in totals:
-                totals[r.cadre_id][2] -= int(r.n)
-    for r in connection.execute(select(CK.c.cadre_id, func.sum(CK.c.visited).label("v"),
-                                       func.sum(CK.c.flagged).label("f"))
-                                .where(CK.c.period_key == key, *where(CK)).group_by(CK.c.cadre_id)):
-        row = totals.get(r.cadre_id)
-        if row is not None:
-            row[1] += int(r.v)
-            row[3] += int(r.f)
-    return totals
+    fresh = union_all(*parts).subquery("fresh")  # counted since the cut-off: not overdue
+    since = (select(fresh.c.cadre_id, func.sum(fresh.c.households).label("n"))
+             .group_by(fresh.c.cadre_id).subquery("since"))
+    sizes = (select(CZ.c.cadre_id, func.sum(CZ.c.households).label("n"))
+             .where(*where(CZ)).group_by(CZ.c.cadre_id).subquery("sizes"))
+    keys = (select(CK.c.cadre_id, func.sum(CK.c.visited).label("v"), func.sum(CK.c.flagged).label("f"))
+            .where(CK.c.period_key == key, *where(CK)).group_by(CK.c.cadre_id).subquery("keys"))
+    return (select(U.c.id, U.c.username, U.c.display_name, sizes.c.n.label("households"),
+                   func.coalesce(keys.c.v, 0).label("visited"),
+                   (sizes.c.n - func.coalesce(since.c.n, 0)).label("overdue"),
+                   func.coalesce(keys.c.f, 0).label("flagged"))
+            .select_from(sizes.join(U, U.c.id == sizes.c.cadre_id)
+                         .outerjoin(since, since.c.cadre_id == sizes.c.cadre_id)
+                         .outerjoin(keys, keys.c.cadre_id == sizes.c.cadre_id))
+            .where(sizes.c.n != 0).order_by(U.c.username))
 
 
 def relinked_since(moment):

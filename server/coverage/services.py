@@ -122,21 +122,20 @@ def _cadre_totals(actor, period, area, key, now) -> list:
     if actor.role == "manager" and scope is None:
         return []
     inside = areas.subtree_ids(scope) if scope is not None else None
-    totals = cadre_aggregates.cadre_totals(key, now, inside, policy_days())
+    rows = db.session.execute(cadre_aggregates.cadre_rows(key, now, inside, policy_days())).all()
     relinked = cadre_aggregates.relinked_since(period.end)
-    if db.session.scalar(select(func.count()).select_from(relinked.limit(1).subquery())):
-        where = _household_where(actor, area) + [H.c.id.in_(relinked)]
-        for standing, sign in ((True, -1), (False, 1)):
-            for r in db.session.execute(queries.cadre_totals(period, now, where, True, standing=standing)):
-                row = totals.setdefault(r.id, [0, 0, 0, 0])
-                for i, value in enumerate((r.households, r.visited, r.overdue, r.flagged)):
-                    row[i] += sign * int(value)
-    linked = [c for c, row in totals.items() if row[0]]
-    users = db.session.execute(select(queries.U.c.id, queries.U.c.username, queries.U.c.display_name)
-                               .where(one_of(queries.U.c.id, linked)).order_by(queries.U.c.username)) if linked else []
-    return [SimpleNamespace(id=u.id, username=u.username, display_name=u.display_name,
-                            **dict(zip(("households", "visited", "overdue", "flagged"), totals[u.id])))
-            for u in users]
+    if not db.session.scalar(select(func.count()).select_from(relinked.limit(1).subquery())):
+        return rows
+    names = ("households", "visited", "overdue", "flagged")
+    totals = {r.id: SimpleNamespace(**r._asdict()) for r in rows}
+    where = _household_where(actor, area) + [H.c.id.in_(relinked)]
+    for standing, sign in ((True, -1), (False, 1)):
+        for r in db.session.execute(queries.cadre_totals(period, now, where, True, standing=standing)):
+            row = totals.setdefault(r.id, SimpleNamespace(id=r.id, username=r.username, display_name=r.display_name,
+                                                          **dict.fromkeys(names, 0)))
+            for name in names:
+                setattr(row, name, getattr(row, name) + sign * int(getattr(r, name)))
+    return sorted((r for r in totals.values() if r.households), key=lambda r: r.username)
 
 
 def _row_areas(actor, area, level) -> list:
