@@ -403,7 +403,8 @@ def run(app, args, env):
             print(f"\nover HTTP (gunicorn 2 workers x 4 threads, gzip), best / median of {args.repeat}", flush=True)
             for name, path, target in cases:
                 best, median, size, _ = http.timed(path, headers, repeat=args.repeat)
-                report(name, target, best, median, f"({size / 1024:.0f} KiB on the wire)")
+                report(name, target, best, median, f"server CPU {min(http.cpu) * 1000:.0f} / "
+                       f"{statistics.median(http.cpu) * 1000:.0f} ms ({size / 1024:.0f} KiB on the wire)")
             if args.no_exports:
                 return
             days = max(1, round(args.export_rows / (args.visits / args.days)))

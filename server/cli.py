@@ -170,15 +170,15 @@ def seed_demo(if_empty):
 
 @coverage_cli.command("rebuild-summary")
 def rebuild_summary_command():
-    """Recompute the coverage summary from the submissions, then the per-village aggregates from it
-    (after changing TIMEZONE or COUNTED_GEO_STATUSES, or on a data set loaded in bulk)."""
+    """Recompute the coverage summary from the submissions, then the per-village and per-cadre
+    aggregates from it (after changing TIMEZONE or COUNTED_GEO_STATUSES, or on a data set loaded in bulk)."""
     from .coverage.aggregates import rebuild_aggregates
     from .coverage.summary import rebuild_summary
     rows = rebuild_summary()
     counts = rebuild_aggregates()
     db.session.commit()
     click.echo(f"coverage summary rebuilt: {rows} rows; aggregates: {counts['area_keys']} village-period rows, "
-               f"{counts['area_households']} village-category-month rows")
+               f"{counts['area_households']} village-category-month rows, {counts['cadre_keys']} cadre-period rows")
 
 
 @coverage_cli.command("check-summary")
@@ -196,7 +196,9 @@ def check_summary_command():
     wrong = check_aggregates()
     if any(wrong.values()):
         click.echo(f"coverage aggregates differ from a recomputation: {wrong['area_keys']} village-period rows, "
-                   f"{wrong['area_households']} village-category-month rows, {wrong['area_sizes']} village sizes. Run `flask coverage rebuild-summary`.",
+                   f"{wrong['area_households']} village-category-month rows, {wrong['area_sizes']} village sizes, "
+                   f"{wrong['cadre_keys']} cadre-period rows, {wrong['cadre_households']} cadre-category-month "
+                   f"rows, {wrong['cadre_sizes']} cadre sizes. Run `flask coverage rebuild-summary`.",
                    err=True)
         raise SystemExit(1)
     click.echo(f"coverage summary matches the submissions ({result['rows']} rows), and the aggregates match it")

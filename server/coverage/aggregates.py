@@ -24,11 +24,12 @@ from sqlalchemy import union_all
 
 from ..extensions import db
 from ..households.bulk import one_of
-from ..households.models import CATEGORIES, Household
+from ..households.models import CATEGORIES, Assignment, Household
 from ..models_base import UtcDateTime
-from .models import CoverageAreaHousehold, CoverageAreaKey, CoverageAreaSize, CoverageMonth
+from . import cadre_aggregates
+from .models import CoverageAreaHousehold, CoverageAreaKey, CoverageAreaSize, CoverageCadreKey, CoverageMonth
 
-H = Household.__table__
+H, ASG, CK = Household.__table__, Assignment.__table__, CoverageCadreKey.__table__
 M, K, B, Z = (CoverageMonth.__table__, CoverageAreaKey.__table__, CoverageAreaHousehold.__table__,
               CoverageAreaSize.__table__)
 _LABEL = re.compile(r"^(\d{4})(?:-(?:H([12])|Q([1-4])|(\d{2})))?$")
@@ -59,7 +60,7 @@ def _keys(household_ids=None):
     index = m.c.month % 100 - 1
     parts = []
     for key in (m.c.month, year + 20 + index // 3 + 1, year + 30 + index // 6 + 1, year):
-        part = select(m.c.household_id, key.label("k"), c.label("c"), m.c.flagged.label("f"))
+        part = select(m.c.household_id, m.c.submitter_id, key.label("k"), c.label("c"), m.c.flagged.label("f"))
         if household_ids is not None:
             part = part.where(m.c.household_id.in_(household_ids))
         parts.append(part)
@@ -99,20 +100,24 @@ def _area_sizes():
 
 
 @lru_cache(maxsize=4)
-def _upsert(dialect: str):
+def _upsert(dialect: str, table=K):
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as upsert
     else:
         from sqlalchemy.dialects.sqlite import insert as upsert
-    statement = upsert(K)
+    statement = upsert(table)
+    keys = [table.c.period_key, table.c.area_id] + ([table.c.cadre_id] if table is CK else [])
     return statement.on_conflict_do_update(
-        index_elements=[K.c.period_key, K.c.area_id],
-        set_={"visited": K.c.visited + statement.excluded.visited, "flagged": K.c.flagged + statement.excluded.flagged})
+        index_elements=keys, set_={"visited": table.c.visited + statement.excluded.visited,
+                                   "flagged": table.c.flagged + statement.excluded.flagged})
 
 
-#: a few households' villages and summary rows (built once: ingest runs it for every batch) ...
-_ROWS = (select(H.c.id, H.c.area_id, H.c.is_active, M.c.month, M.c.counted, M.c.flagged)
-         .select_from(H.outerjoin(M, M.c.household_id == H.c.id))
+#: a few households' villages, standing cadres and summary rows (built once: ingest runs it for every
+#: batch) ...
+_ROWS = (select(H.c.id, H.c.area_id, H.c.is_active, ASG.c.cadre_id, M.c.month, M.c.counted, M.c.flagged,
+                M.c.submitter_id)
+         .select_from(H.outerjoin(ASG, (ASG.c.household_id == H.c.id) & ASG.c.valid_to.is_(None))
+                      .outerjoin(M, M.c.household_id == H.c.id))
          .where(H.c.id.in_(bindparam("ids", expanding=True))))
 #: ... and the same read taking the households' row locks in id order (PostgreSQL; SQLite has none)
 _ROWS_LOCKED = _ROWS.order_by(H.c.id).with_for_update(of=H)
@@ -124,21 +129,24 @@ def month_keys(month: int) -> tuple[int, int, int, int]:
     return month, year + 20 + index // 3 + 1, year + 30 + index // 6 + 1, year
 
 
-def _read(connection, ids, lock=False) -> tuple[dict, list]:
-    """({household: village} of the active ones, [(household, month, counted, flagged)])."""
-    villages, rows = {}, []
+def _read(connection, ids, lock=False) -> tuple[dict, dict, list]:
+    """({household: village}, {household: (village, standing cadre)} of the active ones,
+    [(household, month, counted, flagged, submitter)])."""
+    villages, links, rows = {}, {}, []
     for r in connection.execute(_ROWS_LOCKED if lock else _ROWS, {"ids": ids}):
-        if r.is_active:
-            villages[r.id] = r.area_id
+        if not r.is_active:
+            continue
+        villages[r.id] = r.area_id
+        links[r.id] = (r.area_id, r.cadre_id)
         if r.month is not None:
-            rows.append((r.id, r.month, r.counted, r.flagged))
-    return villages, rows
+            rows.append((r.id, r.month, r.counted, r.flagged, r.submitter_id))
+    return villages, links, rows
 
 
 def _shares(villages: dict, rows) -> dict:
     """{(period_key, area_id): (visited, flagged)} of the households' summary rows."""
     visited, flagged = set(), {}
-    for household, month, counted, flags in rows:
+    for household, month, counted, flags, _ in rows:
         area = villages.get(household)
         if area is None:  # inactive: counts nowhere
             continue
@@ -152,37 +160,48 @@ def _shares(villages: dict, rows) -> dict:
     return out
 
 
+def _delta(before: dict, after: dict, names: tuple) -> list[dict]:
+    """The rows to add to an aggregate to go from before to after, in key order (changed ones only)."""
+    delta = []
+    for key in sorted(set(before) | set(after)):
+        (v0, f0), (v1, f1) = before.get(key, (0, 0)), after.get(key, (0, 0))
+        if (v0, f0) != (v1, f1):
+            delta.append({**dict(zip(names, key)), "visited": v1 - v0, "flagged": f1 - f0})
+    return delta
+
+
 @contextmanager
 def upkeep(household_ids, added=None, lock=False):
-    """Around a change of these households' summary rows (their village and activity unchanged):
-    their share of coverage_area_keys is read before, and after (or, when `added` lists the rows
-    the change adds as (household, month, counted, flagged), computed from them), and the difference
-    applied in one upsert in key order; nothing is written when no count changed. With `lock`, the
-    read before takes the households' row locks (id order) on PostgreSQL, in the same statement."""
+    """Around a change of these households' summary rows (their village, activity and links
+    unchanged): their share of coverage_area_keys and coverage_cadre_keys is read before, and after
+    (or, when `added` lists the rows the change adds as (household, month, counted, flagged,
+    submitter), computed from them), and the difference applied in one upsert per table in key
+    order; nothing is written when no count changed. With `lock`, the read before takes the
+    households' row locks (id order) on PostgreSQL, in the same statement."""
     ids = sorted({int(i) for i in household_ids if i is not None})
     if not ids:
         yield
         return
     connection = db.session.connection()
-    villages, rows = _read(connection, ids, lock=lock and connection.dialect.name == "postgresql")
-    before = _shares(villages, rows)
+    villages, links, rows = _read(connection, ids, lock=lock and connection.dialect.name == "postgresql")
+    before, cadres_before = _shares(villages, rows), cadre_aggregates.shares(links, rows)
     yield
     if added is None:
-        villages, rows = _read(connection, ids)
-        after = _shares(villages, rows)
+        villages, links, rows = _read(connection, ids)
     else:
-        after = _shares(villages, rows + list(added))
-    delta = []
-    for key in sorted(set(before) | set(after)):
-        (v0, f0), (v1, f1) = before.get(key, (0, 0)), after.get(key, (0, 0))
-        if (v0, f0) != (v1, f1):
-            delta.append({"period_key": key[0], "area_id": key[1], "visited": v1 - v0, "flagged": f1 - f0})
+        rows = rows + list(added)
+    dialect = connection.dialect.name
+    delta = _delta(before, _shares(villages, rows), ("period_key", "area_id"))
     if delta:
-        connection.execute(_upsert(connection.dialect.name), delta)
+        connection.execute(_upsert(dialect), delta)
+    delta = _delta(cadres_before, cadre_aggregates.shares(links, rows), ("period_key", "cadre_id", "area_id"))
+    if delta:
+        connection.execute(_upsert(dialect, CK), delta)
 
 
-def rebuild_aggregates(connection=None) -> dict:
-    """Recompute both aggregates from the summary and the households; returns their row counts."""
+def rebuild_aggregates(connection=None, cadres=True) -> dict:
+    """Recompute the aggregates (the per-cadre ones too, unless told) from the summary, households and
+    links; returns their row counts."""
     connection = connection if connection is not None else db.session.connection()
     dialect = connection.dialect.name
     connection.execute(delete(K))
@@ -195,7 +214,8 @@ def rebuild_aggregates(connection=None) -> dict:
     for table in (K, B, Z):  # the planner's statistics (SQLite has none for a new table's indexes)
         connection.exec_driver_sql(f"ANALYZE {table.name}")
     return {"area_keys": connection.scalar(select(func.count()).select_from(K)),
-            "area_households": connection.scalar(select(func.count()).select_from(B))}
+            "area_households": connection.scalar(select(func.count()).select_from(B)),
+            "cadre_keys": cadre_aggregates.rebuild_cadre_aggregates(connection) if cadres else 0}
 
 
 def check_aggregates() -> dict:
@@ -214,7 +234,7 @@ def check_aggregates() -> dict:
         missing = except_(fresh, stored).subquery()
         out[name] = (connection.scalar(select(func.count()).select_from(missing))
                      + connection.scalar(select(func.count()).select_from(wrong)))
-    return out
+    return {**out, **cadre_aggregates.check_cadre_aggregates(connection)}
 
 
 # ---- reading them -----------------------------------------------------------

@@ -74,3 +74,51 @@ class CoverageAreaSize(db.Model):
 
     area_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     households: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CoverageCadreKey(db.Model):
+    """Per named period, cadre and village: the active households of the village standing-linked to
+    the cadre (assignment with no valid_to) that the cadre visited with a counted visit in the
+    period, and the cadre's flagged visits to them. Kept by the summary's upkeep and by triggers on
+    households and assignments (coverage.cadre_aggregates)."""
+
+    __tablename__ = "coverage_cadre_keys"
+
+    period_key: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cadre_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    area_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    visited: Mapped[int] = mapped_column(Integer, default=0)
+    flagged: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
+class CoverageCadreHousehold(db.Model):
+    """Active standing-linked households per cadre, village, category and UTC month of their last
+    counted visit (yyyymm; 0 for never): a cadre report's overdue count (as coverage_area_households)."""
+
+    __tablename__ = "coverage_cadre_households"
+
+    cadre_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    area_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category: Mapped[str] = mapped_column(String(20), primary_key=True)
+    last_month: Mapped[int] = mapped_column(Integer, primary_key=True)
+    households: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (
+        #: the recent months of a category (households counted since an overdue cut-off), index only
+        Index("ix_coverage_cadre_households_recent", "category", "last_month", "area_id", "cadre_id", "households"),
+        {"sqlite_with_rowid": False},
+    )
+
+
+class CoverageCadreSize(db.Model):
+    """Active standing-linked households per cadre and village."""
+
+    __tablename__ = "coverage_cadre_sizes"
+
+    cadre_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    area_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    households: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)

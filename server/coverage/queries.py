@@ -125,11 +125,18 @@ def visits_in(period, households=None):
                 captured < literal(period.end, UtcDateTime()), *extra)
 
 
-def in_force_at(moment, cadre_id=None):
-    """Assignments in force at a moment: (household_id, cadre_id)."""
+def in_force(table, moment):
+    """The condition on an assignments table: in force at the moment (None: the standing link, with
+    no valid_to, which the per-cadre aggregates follow)."""
+    if moment is None:
+        return table.c.valid_to.is_(None)
     at = literal(moment, UtcDateTime())
-    query = (select(ASG.c.household_id, ASG.c.cadre_id)
-             .where(ASG.c.valid_from < at, or_(ASG.c.valid_to.is_(None), ASG.c.valid_to >= at)))
+    return and_(table.c.valid_from < at, or_(table.c.valid_to.is_(None), table.c.valid_to >= at))
+
+
+def in_force_at(moment, cadre_id=None):
+    """Assignments in force at a moment (None: standing): (household_id, cadre_id)."""
+    query = select(ASG.c.household_id, ASG.c.cadre_id).where(in_force(ASG, moment))
     if cadre_id is not None:
         query = query.where(ASG.c.cadre_id == cadre_id)
     return query.subquery("asg")
@@ -215,9 +222,11 @@ def area_totals(period, now, household_where, small: bool):
                          .join(A, A.c.id == homes.c.area_id)))
 
 
-def cadre_totals(period, now, household_where, small: bool, cadre_id=None):
-    """One row per cadre (assignment in force at the period's end), visits by that cadre only."""
-    asg = in_force_at(period.end, cadre_id)
+def cadre_totals(period, now, household_where, small: bool, cadre_id=None, standing=False):
+    """One row per cadre (assignment in force at the period's end; with standing, the standing link
+    instead), visits by that cadre only."""
+    at = None if standing else period.end
+    asg = in_force_at(at, cadre_id)
     ids = _ids(household_where, small and cadre_id is None)
     visited = visited_in(period, small or cadre_id is not None, asg.c.household_id, asg.c.cadre_id)
     linked = (select(asg.c.cadre_id, func.count().label("households"),
@@ -225,11 +234,10 @@ def cadre_totals(period, now, household_where, small: bool, cadre_id=None):
                      _sum(case((overdue_clause(now), 1), else_=0)).label("overdue"))
               .select_from(asg.join(H, H.c.id == asg.c.household_id))
               .where(*household_where).group_by(asg.c.cadre_id).subquery("n"))
-    at = literal(period.end, UtcDateTime())
     fv = flagged_visits(period, ids)
     linked_then = (select(literal_column("1"))  # the visitor was the household's cadre at the period's end
                    .where(ASG.c.household_id == fv.c.household_id, ASG.c.cadre_id == fv.c.submitter_id,
-                          ASG.c.valid_from < at, or_(ASG.c.valid_to.is_(None), ASG.c.valid_to >= at)).exists())
+                          in_force(ASG, at)).exists())
     flagged = (select(fv.c.submitter_id.label("cadre_id"), func.sum(fv.c.flagged).label("flagged"))
                .select_from(fv.join(H, H.c.id == fv.c.household_id))
                .where(*household_where, linked_then,

@@ -15,7 +15,7 @@ from ..pagination import checked_page
 from ..households.bulk import one_of
 from ..households.services import policy_days, scope_filter
 from ..models_base import utcnow
-from . import aggregates, queries
+from . import aggregates, cadre_aggregates, queries
 from .queries import H
 
 ROLES = ("admin", "manager", "cadre")
@@ -99,12 +99,45 @@ def coverage_report(actor, period, *, area_id=None, by="area", level=None, cadre
 
 
 def _cadre_rows(actor, period, area, cadre_id, now) -> list[dict]:
+    """One row per cadre with linked households (the assignments in force at the period's end): from
+    the per-cadre aggregates for a named period and an area-scoped actor (admin, manager) asking for
+    every cadre, else from the summary and the links (one cadre's households are few)."""
     if actor.role == "cadre":  # their own row, by the assignments in force at the period's end
         cadre_id = actor.id
-    where = household_where(actor, area, scoped=actor.role != "cadre")
-    query = queries.cadre_totals(period, now, where, is_small(actor, area), cadre_id)
+    key = aggregates.period_key(period)
+    if key is None or actor.role not in ("admin", "manager") or cadre_id is not None:  # one cadre: few rows
+        where = household_where(actor, area, scoped=actor.role != "cadre")
+        query = queries.cadre_totals(period, now, where, is_small(actor, area), cadre_id)
+        rows = db.session.execute(query).all()
+    else:
+        rows = _cadre_totals(actor, period, area, key, now)
     return [{"cadre": {"id": r.id, "username": r.username, "display_name": r.display_name}, **_numbers(r)}
-            for r in db.session.execute(query)]
+            for r in rows]
+
+
+def _cadre_totals(actor, period, area, key, now) -> list:
+    """Per cadre from the aggregates of the standing links, corrected for the households whose link
+    in force at the period's end may differ (relinked, or linked ahead, since): their share under
+    the standing link taken away and their share under the link in force then added, from the raw
+    rows. Ordered by username, as the report from the raw rows."""
+    scope = area if area is not None else (actor.area if actor.role == "manager" else None)
+    if actor.role == "manager" and scope is None:
+        return []
+    inside = areas.subtree_ids(scope) if scope is not None else None
+    rows = db.session.execute(cadre_aggregates.cadre_rows(key, now, inside, policy_days())).all()
+    relinked = cadre_aggregates.relinked_since(period.end)
+    if not db.session.scalar(select(func.count()).select_from(relinked.limit(1).subquery())):
+        return rows
+    names = ("households", "visited", "overdue", "flagged")
+    totals = {r.id: SimpleNamespace(**r._asdict()) for r in rows}
+    where = household_where(actor, area) + [H.c.id.in_(relinked)]
+    for standing, sign in ((True, -1), (False, 1)):
+        for r in db.session.execute(queries.cadre_totals(period, now, where, True, standing=standing)):
+            row = totals.setdefault(r.id, SimpleNamespace(id=r.id, username=r.username, display_name=r.display_name,
+                                                          **dict.fromkeys(names, 0)))
+            for name in names:
+                setattr(row, name, getattr(row, name) + sign * int(getattr(r, name)))
+    return sorted((r for r in totals.values() if r.households), key=lambda r: r.username)
 
 
 def _row_areas(actor, area, level) -> list:

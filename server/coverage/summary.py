@@ -156,7 +156,7 @@ def add_new_visits(submissions) -> int:
     if rows:
         connection = db.session.connection()
         households = sorted({key[0] for key in rows})
-        added = [(key[0], key[1], values[1], values[3]) for key, values in rows.items()]
+        added = [(key[0], key[1], values[1], values[3], key[2]) for key, values in rows.items()]
         with upkeep(households, added, lock=True):  # households locked first; the villages' aggregates follow
             connection.execute(_upsert(connection.dialect.name), [
                 dict(zip(COLUMNS, key + tuple(values))) for key, values in sorted(rows.items())])

@@ -79,6 +79,8 @@ class Assignment(db.Model):
         Index("ix_assignments_household_cover", "household_id", "valid_from", "valid_to", "cadre_id"),
         Index("ix_assignments_cadre", "cadre_id", "valid_to"),
         Index("ix_assignments_valid_to", "valid_to"),
+        #: links that start after a period's end (coverage by cadre: households whose link in force then differs)
+        Index("ix_assignments_valid_from", "valid_from"),
         Index(
             "uq_assignments_open_household",
             "household_id",

@@ -1,9 +1,14 @@
-"""The per-village aggregates equal a recomputation from the raw visits and households, whatever
-happens: a randomized sequence of stores and edits (JSON push), rejections and restores (review over
-HTTP), household moves between villages, deactivations, category changes and relinks (households
-API). After every step `check_aggregates` finds nothing, and the county's report per village for a
-month, a quarter, a half and a year equals what plain Python reads from the submissions."""
+"""The per-village and per-cadre aggregates equal a recomputation from the raw visits, households
+and links, whatever happens: a randomized sequence of stores and edits (JSON push), rejections and
+restores (review over HTTP), household moves between villages, deactivations, category changes,
+relinks and unlinks (households API), bulk relinks (the households page), relinks by import, and
+links whose valid_from / valid_to are rewritten (in the past, or after a period's end). After every
+step `check_aggregates` finds nothing, and the county's report per village and per cadre for a
+month, a quarter, a half and a year equals what plain Python reads from the raw rows."""
+import csv
+import io
 import json
+import re
 import random
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
@@ -18,6 +23,8 @@ from server.submissions.models import FLAGGED_GEO_STATUSES, Submission
 
 from .test_summary import _item
 
+CLEAN = {"area_keys": 0, "area_households": 0, "area_sizes": 0, "cadre_keys": 0, "cadre_households": 0,
+         "cadre_sizes": 0}
 PERIODS = {"2026-09": (datetime(2026, 9, 1), datetime(2026, 10, 1)),
            "2026-Q3": (datetime(2026, 7, 1), datetime(2026, 10, 1)),
            "2026-H2": (datetime(2026, 7, 1), datetime(2027, 1, 1)),
@@ -49,6 +56,87 @@ def expected_report(db, app, period: str, now) -> dict:
     return {area: dict(row) for area, row in out.items()}
 
 
+def expected_cadre_report(db, app, period: str, now, area_ids=None) -> dict:
+    """Per cadre: active households linked at the period's end, those the cadre visited (counted) in
+    the period, overdue among them, the cadre's flagged visits to them, as plain Python reads them."""
+    tz = ZoneInfo(app.config["TIMEZONE"])
+    start, end = (moment.replace(tzinfo=tz) for moment in PERIODS[period])
+    households = {h.id: h for h in db.session.scalars(db.select(Household).where(Household.is_active.is_(True)))
+                  if area_ids is None or h.area_id in area_ids}
+    cadre_of = {a.household_id: a.cadre_id for a in db.session.scalars(db.select(Assignment))
+                if a.household_id in households and a.valid_from < end and (a.valid_to is None or a.valid_to >= end)}
+    out = defaultdict(lambda: {"households": 0, "visited": 0, "overdue": 0, "flagged": 0})
+    for hid, cadre in cadre_of.items():
+        h = households[hid]
+        out[cadre]["households"] += 1
+        limit = now - timedelta(days=DEFAULT_POLICY_DAYS.get(h.category, 90))
+        out[cadre]["overdue"] += h.last_counted_visit_at is None or h.last_counted_visit_at < limit
+    visited = set()
+    for s in db.session.scalars(db.select(Submission).where(Submission.kind == "visit",
+                                                            Submission.is_current.is_(True))):
+        cadre = cadre_of.get(s.household_id)
+        if cadre is None or s.submitter_id != cadre or not start <= s.captured_at < end:
+            continue
+        out[cadre]["flagged"] += s.geo_status in FLAGGED_GEO_STATUSES
+        if s.review_state != "rejected" and s.geo_status in app.config["COUNTED_GEO_STATUSES"]:
+            visited.add((cadre, s.household_id))
+    for cadre, _ in visited:
+        out[cadre]["visited"] += 1
+    return {cadre: dict(row) for cadre, row in out.items()}
+
+
+def reported_by_cadre(client, headers, period: str, area=None) -> dict:
+    where = f"&area={area.id}" if area is not None else ""
+    report = client.get(f"/api/v1/coverage?period={period}{where}&by=cadre", headers=headers)
+    assert report.status_code == 200, report.json
+    assert [r["cadre"]["username"] for r in report.json["rows"]] == sorted(r["cadre"]["username"]
+                                                                        for r in report.json["rows"])
+    return {r["cadre"]["id"]: {k: r[k] for k in ("households", "visited", "overdue", "flagged")}
+            for r in report.json["rows"]}
+
+
+def _web_client(app, user):
+    """Another client, signed in on the web pages (for the bulk relink form)."""
+    web = app.test_client()
+    page = web.get("/login").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = web.post("/login", data={"username": user.username, "password": "secret-pass", "csrf_token": csrf})
+    assert response.status_code == 302
+    return web, csrf
+
+
+def _import_links(client, admin, db, rng, homes, cadres, villages):
+    """Relink (and maybe move) a few households by a households import."""
+    from server.areas.models import Area
+    rows = []
+    for hid in rng.sample(homes, rng.randint(1, 3)):
+        h = db.session.get(Household, hid)
+        area = db.session.get(Area, rng.choice(villages) if rng.random() < 0.3 else h.area_id)
+        rows.append({"code": h.code, "area_code": area.code, "address": h.address or "1号",
+                     "head_name": h.head_name or "户主", "category": h.category, "lat": h.lat, "lon": h.lon,
+                     "cadre": rng.choice(cadres).username})
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    response = client.post("/api/v1/households/import", headers=admin, content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(buffer.getvalue().encode()), "households.csv")})
+    assert response.status_code == 200, response.json
+
+
+def _rewrite_link_dates(db, rng):
+    """A writer past the services (as the demo seed does): a link's valid_from or valid_to moved, to
+    before or after the periods' ends."""
+    links = db.session.scalars(db.select(Assignment).order_by(Assignment.id)).all()
+    link = rng.choice(links)
+    moment = datetime(2026, 6, 1, tzinfo=timezone.utc) + timedelta(days=rng.uniform(0, 300))
+    if link.valid_to is None or rng.random() < 0.5:
+        link.valid_from = min(moment, link.valid_to - timedelta(seconds=1)) if link.valid_to else moment
+    else:
+        link.valid_to = max(moment, link.valid_from + timedelta(seconds=1))
+    db.session.commit()
+
+
 def reported(client, admin, world, period: str) -> dict:
     report = client.get(f"/api/v1/coverage?period={period}&area={world.county.id}&level=village", headers=admin)
     assert report.status_code == 200, report.json
@@ -67,12 +155,14 @@ def test_aggregates_equal_a_recomputation_after_random_changes(client, world, to
     homes = [world.h1.id, world.h2.id, world.h3.id, world.h4.id]
     villages = [world.v1.id, world.v2.id]
     done = defaultdict(int)
+    web, csrf = _web_client(app, world.admin)
+    manager = token_for(world.manager)
 
     def linked(cadre):
         return [db.session.get(Household, a.household_id) for a in db.session.scalars(
             db.select(Assignment).where(Assignment.cadre_id == cadre.id, Assignment.valid_to.is_(None)))]
 
-    for step in range(60):
+    for step in range(80):
         current = db.session.scalars(db.select(Submission).where(Submission.is_current.is_(True))).all()
         roll = rng.random()
         if roll < 0.35 or not current:
@@ -102,10 +192,23 @@ def test_aggregates_equal_a_recomputation_after_random_changes(client, world, to
             assert response.status_code == 200, response.json
         else:
             hid = rng.choice(homes)
-            change = rng.choice(["area_id", "is_active", "category", "link"])
-            if change == "link":
-                response = client.put(f"/api/v1/households/{hid}/assignment",
-                                      json={"cadre_id": rng.choice(cadres).id}, headers=admin)
+            kinds = ["area_id", "is_active", "category", "link", "unlink", "bulk_link", "import", "link_dates"]
+            change = rng.choice([k for k in kinds if not done[k]] or kinds)  # each kind early on, then any
+            if change in ("link", "unlink"):
+                response = client.put(f"/api/v1/households/{hid}/assignment", headers=admin,
+                                      json={"cadre_id": rng.choice(cadres).id if change == "link" else None})
+            elif change == "bulk_link":
+                response = web.post("/households/relink", headers={"X-CSRFToken": csrf}, data={
+                    "household": [str(h) for h in rng.sample(homes, 2)], "cadre_id": str(rng.choice(cadres).id),
+                    "csrf_token": csrf})
+                assert response.status_code == 303, response.get_data(as_text=True)
+                response = client.get(f"/api/v1/households/{hid}", headers=admin)
+            elif change == "import":
+                _import_links(client, admin, db, rng, homes, cadres, villages)
+                response = client.get(f"/api/v1/households/{hid}", headers=admin)
+            elif change == "link_dates":
+                _rewrite_link_dates(db, rng)
+                response = client.get(f"/api/v1/households/{hid}", headers=admin)
             else:
                 household = db.session.get(Household, hid)
                 value = {"area_id": rng.choice(villages), "is_active": not household.is_active,
@@ -114,24 +217,28 @@ def test_aggregates_equal_a_recomputation_after_random_changes(client, world, to
             assert response.status_code == 200, response.json
             done[change] += 1
         db.session.expire_all()
-        assert check_aggregates() == {"area_keys": 0, "area_households": 0, "area_sizes": 0}, f"step {step}"
+        assert check_aggregates() == CLEAN, f"step {step}"
         period = rng.choice(list(PERIODS))
         now = datetime.now(timezone.utc)
         expected = expected_report(db, app, period, now)
         assert reported(client, admin, world, period) == expected, f"step {step}"
+        by_cadre = expected_cadre_report(db, app, period, now)
+        assert reported_by_cadre(client, admin, period, world.county) == by_cadre, f"step {step} {period}"
+        by_cadre = expected_cadre_report(db, app, period, now, {world.v1.id, world.v2.id})
+        assert reported_by_cadre(client, manager, period) == by_cadre, f"step {step} {period}"  # the township's
         status = rng.choice(["visited", "unvisited", "overdue"])
         listed = client.get(f"/api/v1/coverage/households?period={period}&status={status}&page_size=100",
                             headers=admin)
         total = sum(r["visited"] if status == "visited" else r["overdue"] if status == "overdue"
                     else r["households"] - r["visited"] for r in expected.values())
         assert json.loads(listed.headers["X-Pagination"])["total"] == len(listed.json) == total, f"step {step}"
-    assert len(done) >= 8 and min(done.values()) > 0, dict(done)
+    assert len(done) >= 12 and min(done.values()) > 0, dict(done)
     assert db.session.scalar(db.select(db.func.count()).select_from(CoverageAreaKey)) > 0  # the reports read them
 
 
 def test_check_finds_aggregates_out_of_step_and_rebuild_mends_them(client, world, token_for, db, app, make_visit):
     make_visit(world.h1, world.cadre, datetime(2026, 9, 10, 3, tzinfo=timezone.utc))
-    assert check_aggregates() == {"area_keys": 0, "area_households": 0, "area_sizes": 0}
+    assert check_aggregates() == CLEAN
     db.session.execute(db.update(CoverageAreaKey).values(visited=CoverageAreaKey.visited + 1))
     db.session.commit()
     assert check_aggregates()["area_keys"] > 0
@@ -140,7 +247,7 @@ def test_check_finds_aggregates_out_of_step_and_rebuild_mends_them(client, world
     assert result.exit_code == 1 and "aggregates differ" in result.output, result.output
     result = runner.invoke(args=["coverage", "rebuild-summary"])
     assert result.exit_code == 0 and "village-period rows" in result.output, result.output
-    assert check_aggregates() == {"area_keys": 0, "area_households": 0, "area_sizes": 0}
+    assert check_aggregates() == CLEAN
     counts = rebuild_aggregates()
     db.session.commit()
     assert counts["area_keys"] == 4 and counts["area_households"] == 4  # month, quarter, half, year; v1 twice (h2 never visited), v2, v3

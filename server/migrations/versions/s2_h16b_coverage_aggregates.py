@@ -144,7 +144,7 @@ def upgrade():
     from flask import has_app_context
     if has_app_context():  # filled from what is stored (flask db upgrade runs inside the app)
         from server.coverage.aggregates import rebuild_aggregates
-        rebuild_aggregates(op.get_bind())
+        rebuild_aggregates(op.get_bind(), cadres=False)  # the per-cadre ones: s3_h2_cadre_aggregates
 
 
 def downgrade():
