@@ -89,9 +89,14 @@ def _english() -> bool:
     return str(get_locale() or "en").startswith("en")
 
 
+def _raised_in_chinese(message: str) -> bool:
+    """Translated where it was raised (gettext in the request's locale), with its facts: kept as it is."""
+    return any("\u4e00" <= ch <= "\u9fff" for ch in message or "")
+
+
 def localized(problem) -> str:
     """The problem's message in the request's language."""
-    if _english():
+    if _english() or _raised_in_chinese(problem.message):
         return problem.message
     text = gettext(problem.message)
     if text != problem.message:
