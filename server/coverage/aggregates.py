@@ -19,14 +19,13 @@ from contextlib import contextmanager
 from functools import lru_cache
 from datetime import timedelta, timezone
 
-from sqlalchemy import Integer, and_, bindparam, case, delete, except_, exists, func, insert, literal, literal_column, or_, select, true
-from sqlalchemy import union_all
+from sqlalchemy import bindparam, case, delete, except_, exists, func, insert, literal, or_, select, true, union_all
 
 from ..extensions import db
-from ..households.bulk import one_of
 from ..households.models import CATEGORIES, Assignment, Household
 from ..models_base import UtcDateTime
 from . import cadre_aggregates
+from .aggregate_keys import month_keys, month_of, month_start, next_month, other_than, summary_keys
 from .models import CoverageAreaHousehold, CoverageAreaKey, CoverageAreaSize, CoverageCadreKey, CoverageMonth
 
 H, ASG, CK = Household.__table__, Assignment.__table__, CoverageCadreKey.__table__
@@ -52,24 +51,9 @@ def period_key(period) -> int | None:
     return base
 
 
-def _keys(household_ids=None):
-    """Summary rows as (household_id, k, c, f): each month once per key it lies in."""
-    m = M
-    c = case((m.c.counted > 0, 1), else_=0)
-    year = (m.c.month // 100) * 100
-    index = m.c.month % 100 - 1
-    parts = []
-    for key in (m.c.month, year + 20 + index // 3 + 1, year + 30 + index // 6 + 1, year):
-        part = select(m.c.household_id, m.c.submitter_id, key.label("k"), c.label("c"), m.c.flagged.label("f"))
-        if household_ids is not None:
-            part = part.where(m.c.household_id.in_(household_ids))
-        parts.append(part)
-    return union_all(*parts).subquery("keys")
-
-
 def _area_keys(household_ids=None):
     """(period_key, area_id, visited, flagged) as the summary and the households say."""
-    keys = _keys(household_ids)
+    keys = summary_keys(household_ids)
     per = (select(keys.c.household_id, keys.c.k, func.max(keys.c.c).label("v"), func.sum(keys.c.f).label("f"))
            .group_by(keys.c.household_id, keys.c.k).subquery("per"))
     return (select(per.c.k.label("period_key"), H.c.area_id, func.sum(per.c.v).label("visited"),
@@ -78,17 +62,8 @@ def _area_keys(household_ids=None):
             .group_by(per.c.k, H.c.area_id))
 
 
-def _month_of(column, dialect: str):
-    """A UTC datetime's month as yyyymm (0 for NULL), as the triggers compute it."""
-    if dialect == "postgresql":
-        text = func.to_char(func.timezone(literal_column("'UTC'"), column), "YYYYMM")
-    else:
-        text = func.strftime("%Y%m", column)
-    return func.coalesce(text.cast(Integer), 0)
-
-
 def _area_households(dialect: str):
-    month = _month_of(H.c.last_counted_visit_at, dialect)
+    month = month_of(H.c.last_counted_visit_at, dialect)
     category = func.coalesce(H.c.category, "")
     return (select(H.c.area_id, category.label("category"), month.label("last_month"),
                    func.count().label("households"))
@@ -121,12 +96,6 @@ _ROWS = (select(H.c.id, H.c.area_id, H.c.is_active, ASG.c.cadre_id, M.c.month, M
          .where(H.c.id.in_(bindparam("ids", expanding=True))))
 #: ... and the same read taking the households' row locks in id order (PostgreSQL; SQLite has none)
 _ROWS_LOCKED = _ROWS.order_by(H.c.id).with_for_update(of=H)
-
-
-def month_keys(month: int) -> tuple[int, int, int, int]:
-    """The keys a month (yyyymm) lies in: itself, its quarter, its half, its year (as in _keys)."""
-    year, index = month // 100 * 100, month % 100 - 1
-    return month, year + 20 + index // 3 + 1, year + 30 + index // 6 + 1, year
 
 
 def _read(connection, ids, lock=False) -> tuple[dict, dict, list]:
@@ -239,22 +208,6 @@ def check_aggregates() -> dict:
 
 # ---- reading them -----------------------------------------------------------
 
-def _month_start(moment):
-    return moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-
-
-def _next_month(moment):
-    first = moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    return (first + timedelta(days=32)).replace(day=1)
-
-
-def _other_than(column, known: list):
-    """column NOT IN known, as ranges between the sorted values (an index on the column seeks them)."""
-    parts = [column < known[0], column > known[-1]]
-    parts += [and_(column > a, column < b) for a, b in zip(known, known[1:])]
-    return or_(*parts)
-
-
 def area_totals(key: int, now, areas_select, policy: dict) -> list[dict]:
     """Per village holding households: households, visited, overdue, flagged (areas_select: a select
     of area ids, or None for all). overdue = households - those counted since their category's
@@ -275,12 +228,12 @@ def area_totals(key: int, now, areas_select, policy: dict) -> list[dict]:
         return []
     recent, exact = [], []
     groups = [(c, (B.c.category == c, H.c.category == c)) for c in known]
-    gaps = [exists().where(gap) for gap in _other_than(B.c.category, known).clauses]
+    gaps = [exists().where(gap) for gap in other_than(B.c.category, known).clauses]
     if connection.scalar(select(or_(*gaps))):  # categories without a policy of their own take the default
-        groups.append((None, (_other_than(B.c.category, known), _other_than(H.c.category, known))))
+        groups.append((None, (other_than(B.c.category, known), other_than(H.c.category, known))))
     for category, clause in groups:
         moment, month = cut(category)
-        first, after = _month_start(moment), _next_month(moment)
+        first, after = month_start(moment), next_month(moment)
         early = moment - first < after - moment  # read the shorter side of the cut-off's month
         counted = case((B.c.last_month > month, B.c.households), else_=0)
         if early:  # the whole month is counted since, less its days before the cut-off

@@ -21,6 +21,7 @@ from ..auth.models import User
 from ..extensions import db
 from ..households.models import CATEGORIES, Assignment, Household
 from ..models_base import UtcDateTime
+from .aggregate_keys import month_keys, month_of, month_start, next_month, other_than, summary_keys
 from .models import CoverageCadreHousehold, CoverageCadreKey, CoverageCadreSize, CoverageMonth
 
 H, ASG, U = Household.__table__, Assignment.__table__, User.__table__
@@ -38,8 +39,7 @@ def _standing():
 
 def _cadre_keys():
     """(period_key, cadre_id, area_id, visited, flagged) as the summary, households and links say."""
-    from .aggregates import _keys
-    keys, link = _keys(), _standing()
+    keys, link = summary_keys(), _standing()
     per = (select(keys.c.k, link.c.cadre_id, link.c.area_id, func.max(keys.c.c).label("v"),
                   func.sum(keys.c.f).label("f"))
            .select_from(keys.join(link, (link.c.household_id == keys.c.household_id)
@@ -51,9 +51,8 @@ def _cadre_keys():
 
 
 def _cadre_households(dialect: str):
-    from .aggregates import _month_of
     link = _standing()
-    month = _month_of(link.c.last_counted_visit_at, dialect)
+    month = month_of(link.c.last_counted_visit_at, dialect)
     category = func.coalesce(link.c.category, "")
     return (select(link.c.cadre_id, link.c.area_id, category.label("category"), month.label("last_month"),
                    func.count().label("households"))
@@ -102,7 +101,6 @@ def check_cadre_aggregates(connection) -> dict:
 def shares(households: dict, rows) -> dict:
     """{(period_key, cadre_id, area_id): [visited, flagged]} of summary rows (household, month,
     counted, flagged, submitter), households: {id: (village, standing cadre)} of the active ones."""
-    from .aggregates import month_keys
     visited, flagged = set(), {}
     for household, month, counted, flags, submitter in rows:
         village, cadre = households.get(household, (None, None))
@@ -125,7 +123,6 @@ def cadre_rows(key: int, now, areas_select, policy: dict):
     a select of area ids, or None for all): id, username, display_name, households, visited,
     overdue, flagged, by username. Overdue as coverage.aggregates.area_totals reads the villages':
     households less those counted since their category's cut-off. One statement; the database sums."""
-    from .aggregates import _month_start, _next_month, _other_than
 
     def where(table):
         return [table.c.area_id.in_(areas_select)] if areas_select is not None else []
@@ -133,12 +130,12 @@ def cadre_rows(key: int, now, areas_select, policy: dict):
     known = sorted(set(policy) | set(CATEGORIES))
     link = ASG.alias("link")
     groups = [(c, (CB.c.category == c, H.c.category == c)) for c in known]
-    groups.append((None, (_other_than(CB.c.category, known), _other_than(H.c.category, known))))
+    groups.append((None, (other_than(CB.c.category, known), other_than(H.c.category, known))))
     parts = []
     for category, clause in groups:
         moment = (now - timedelta(days=policy.get(category, default))).astimezone(timezone.utc)
         month = moment.year * 100 + moment.month
-        first, after = _month_start(moment), _next_month(moment)
+        first, after = month_start(moment), next_month(moment)
         early = moment - first < after - moment  # read the shorter side of the cut-off's month
         counted = case((CB.c.last_month > month, CB.c.households), else_=0)
         if early:
