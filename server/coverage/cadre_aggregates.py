@@ -23,6 +23,7 @@ from ..households.models import CATEGORIES, Assignment, Household
 from ..models_base import UtcDateTime
 from .aggregate_keys import month_keys, month_of, month_start, next_month, other_than, summary_keys
 from .models import CoverageCadreHousehold, CoverageCadreKey, CoverageCadreSize, CoverageMonth
+from .sql_hints import unindexed
 
 H, ASG, U = Household.__table__, Assignment.__table__, User.__table__
 M, CK, CB, CZ = (CoverageMonth.__table__, CoverageCadreKey.__table__, CoverageCadreHousehold.__table__,
@@ -143,8 +144,9 @@ def cadre_rows(key: int, now, areas_select, policy: dict):
         parts.append(select(CB.c.cadre_id, counted.label("households"))
                      .where(clause[0], CB.c.last_month >= month, *where(CB)))
         lo, hi = (first, moment) if early else (moment, after)
+        standing = (link.c.household_id == H.c.id) & unindexed(link.c.valid_to).is_(None)  # from households
         parts.append(select(link.c.cadre_id, literal(-1 if early else 1).label("households"))
-                     .select_from(H.join(link, (link.c.household_id == H.c.id) & link.c.valid_to.is_(None)))
+                     .select_from(H.join(link, standing))
                      .where(clause[1], H.c.last_counted_visit_at >= literal(lo, UtcDateTime()),
                             H.c.last_counted_visit_at < literal(hi, UtcDateTime()), H.c.is_active == true(),
                             *where(H)))

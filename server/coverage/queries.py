@@ -16,6 +16,7 @@ from ..households.services import policy_days
 from ..models_base import UtcDateTime
 from ..submissions.models import FLAGGED_GEO_STATUSES, Submission
 from ..submissions.rules import counted_clause  # noqa: F401  (re-exported for reports)
+from .sql_hints import unindexed  # noqa: F401  (re-exported for reports)
 from .summary import M, counted_in, is_whole_months, month_range
 
 H, S, A, ASG, U = (Household.__table__, Submission.__table__, Area.__table__, Assignment.__table__,
@@ -86,26 +87,6 @@ def _by_household_sqlite(element, compiler, **kw):
     return f"+{compiler.process(element.clauses, **kw)}"
 
 
-class unindexed(FunctionElement):  # noqa: N801
-    """SQLite: `+column`, so that the planner reads the table rather than an index on the column (for
-    conditions that hold for most rows); elsewhere the column as is."""
-    inherit_cache, name = True, "unindexed"
-
-    def __init__(self, column):
-        super().__init__(column)
-        self.type = column.type
-
-
-@compiles(unindexed)
-def _unindexed(element, compiler, **kw):
-    return compiler.process(element.clauses, **kw)
-
-
-@compiles(unindexed, "sqlite")
-def _unindexed_sqlite(element, compiler, **kw):
-    return f"+{compiler.process(element.clauses, **kw)}"
-
-
 def key(name: str):
     """A constant string written into the SQL (our own identifiers only: no user input)."""
     assert name.replace("_", "").isalnum()
@@ -161,7 +142,7 @@ def _ids(household_where, small):
     return select(H.c.id).where(*household_where) if small else None
 
 
-def visited_in(period, small: bool, household_id=None, cadre_id=None):
+def visited_in(period, small: bool, household_id=None, cadre_id=None, each=False):
     """Whether the household (H, or the given column) has a counted visit in the period (by that cadre,
     when given), from the summary.
 
@@ -170,7 +151,9 @@ def visited_in(period, small: bool, household_id=None, cadre_id=None):
     start (or never) is settled from the households index; only the others are looked up. It may be
     newer (a visit rejected since): the look-up decides. Each is looked up in the household's summary
     rows (its primary key), except for a large area on PostgreSQL, which hashes the period's summary
-    rows once (a hashed subplan beats half a million probes there)."""
+    rows once (a hashed subplan beats half a million probes there). each: every household is looked
+    up by itself, whatever its number (a page of a list, read until it is full: PostgreSQL would hash
+    an EXISTS, so it is a scalar probe there)."""
     start = literal(period.start, UtcDateTime())
     household = H.c.id if household_id is None else household_id
     counted = counted_in(period)
@@ -183,7 +166,7 @@ def visited_in(period, small: bool, household_id=None, cadre_id=None):
         probe = select(literal_column("1")).where(M.c.household_id == household, counted)
         if cadre_id is not None:
             probe = probe.where(M.c.submitter_id == cadre_id)
-        found = probe.exists()
+        found = probe.limit(1).scalar_subquery().is_not(None) if each else probe.exists()
     last = H.c.last_counted_visit_at
     return and_(last.is_not(None), last >= start, found)
 
@@ -263,13 +246,15 @@ def flagged_count(period):
             .scalar_subquery())
 
 
-def household_rows(period, now, household_where, small: bool, *, status=None, cadre_id=None):
+def household_rows(period, now, household_where, small: bool, *, status=None, cadre_id=None, page=False):
     """Households with area, cadre (at the period's end), last visit, visited, flagged and overdue.
 
     `visited` looks up the visits of households last counted since the period's start only (see
-    visited_in); the flagged count is looked up for the rows returned only."""
+    visited_in); the flagged count is looked up for the rows returned only. page: the select is read a
+    page at a time (see visited_in's each)."""
     asg = in_force_at(period.end)
-    visited = visited_in(period, small or cadre_id is not None, cadre_id=cadre_id)
+    each = page and not (small or cadre_id is not None)  # a small list: PostgreSQL probes an EXISTS by itself
+    visited = visited_in(period, small or cadre_id is not None or page, cadre_id=cadre_id, each=each)
     overdue = overdue_clause(now)
     query = (select(H.c.id, H.c.code, H.c.head_name, H.c.address, H.c.category, H.c.lat, H.c.lon,
                     H.c.last_counted_visit_at, A.c.id.label("area_id"), A.c.code.label("area_code"),
