@@ -26,8 +26,10 @@ class CoverageMonth(db.Model):
     flagged: Mapped[int] = mapped_column(Integer, default=0)
 
     __table_args__ = (
-        #: a period's visited households and visitors, for county-wide reports (index only)
-        Index("ix_coverage_months_month", "month", "household_id", "submitter_id", "counted", "flagged"),
+        #: a period's visited households and visitors, for county-wide reports (index only; counted_days
+        #: for the months a from/to period cuts)
+        Index("ix_coverage_months_month", "month", "household_id", "submitter_id", "counted", "flagged",
+              "counted_days"),
         {"sqlite_with_rowid": False},  # SQLite: the table is its primary key (a household's months, index only)
     )
 

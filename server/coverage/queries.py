@@ -17,7 +17,7 @@ from ..models_base import UtcDateTime
 from ..submissions.models import FLAGGED_GEO_STATUSES, Submission
 from ..submissions.rules import counted_clause  # noqa: F401  (re-exported for reports)
 from .sql_hints import unindexed  # noqa: F401  (re-exported for reports)
-from .summary import M, counted_in, is_whole_months, month_range
+from .summary import M, counted_in, counted_rows, is_whole_months, month_range
 
 H, S, A, ASG, U = (Household.__table__, Submission.__table__, Area.__table__, Assignment.__table__,
                    User.__table__)
@@ -159,9 +159,9 @@ def visited_in(period, small: bool, household_id=None, cadre_id=None, each=False
     counted = counted_in(period)
     if not small and db.session.get_bind().dialect.name == "postgresql":
         if cadre_id is None:
-            found = household.in_(select(M.c.household_id).where(counted))
+            found = household.in_(counted_rows(period, M.c.household_id))
         else:  # a column: the cadre linked to the household
-            found = tuple_(household, cadre_id).in_(select(M.c.household_id, M.c.submitter_id).where(counted))
+            found = tuple_(household, cadre_id).in_(counted_rows(period, M.c.household_id, M.c.submitter_id))
     else:
         probe = select(literal_column("1")).where(M.c.household_id == household, counted)
         if cadre_id is not None:

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import Integer, and_, case, cast, delete, distinct, except_, func, insert, literal
-from sqlalchemy import literal_column, or_, select, true
+from sqlalchemy import literal_column, or_, select, true, union_all
 
 from ..extensions import db
 from ..households.models import Household
@@ -218,9 +218,22 @@ def month_range(period):
     return M.c.month.between(months[0], months[-1])
 
 
-def counted_in(period):
-    """Summary rows that hold a counted visit in the period."""
+def _counted_parts(period) -> list:
     whole, partial = period_months(period)
     parts = [and_(M.c.month.between(whole[0], whole[-1]), M.c.counted > 0)] if whole else []
     parts += [and_(M.c.month == m, M.c.counted_days.op("&")(mask) != 0) for m, mask in partial]
+    return parts
+
+
+def counted_in(period):
+    """Summary rows that hold a counted visit in the period."""
+    parts = _counted_parts(period)
     return parts[0] if len(parts) == 1 else or_(*parts)
+
+
+def counted_rows(period, *columns):
+    """These columns of the summary rows that hold a counted visit in the period, a select per run of
+    whole months and per cut month (UNION ALL): each an index-only range of ix_coverage_months_month,
+    where one select with OR reads the table's rows (a PostgreSQL bitmap scan)."""
+    parts = [select(*columns).where(part) for part in _counted_parts(period)]
+    return parts[0] if len(parts) == 1 else union_all(*parts)
