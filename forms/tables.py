@@ -87,6 +87,13 @@ def _walk(chain, key, item):
 def split_geopoint(value) -> tuple:
     """(latitude, longitude, altitude, accuracy) as floats from 'lat lon alt acc' text or a
     {lat, lon, altitude, accuracy} dict; Nones for what is missing or unreadable."""
+    if type(value) is str and not value.startswith("{"):  # 'lat lon alt acc', as devices send it
+        parts = value.split()
+        if 2 <= len(parts) <= 4:
+            try:
+                return tuple([float(part) for part in parts] + [None] * (4 - len(parts)))
+            except ValueError:
+                pass  # a part that is not a number: read part by part below
     if isinstance(value, str) and value.startswith("{"):  # a JSON object read out of the answers
         try:
             value = json.loads(value)

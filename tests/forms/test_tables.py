@@ -56,3 +56,29 @@ def test_fields_merge_over_versions_and_geopoints_split():
     assert split_geopoint({"lat": 1, "lon": 2, "accuracy": 3}) == (1.0, 2.0, None, 3.0)
     assert split_geopoint('{"lat": 1, "lon": 2}') == (1.0, 2.0, None, None)
     assert split_geopoint("not a point") == (None,) * 4 and split_geopoint(None) == (None,) * 4
+
+
+def _geopoint_part_by_part(value):
+    """What split_geopoint reads from text, one part at a time (its general path)."""
+    numbers = []
+    for part in value.split()[:4]:
+        try:
+            numbers.append(float(part))
+        except ValueError:
+            numbers.append(None)
+    if len(numbers) < 2 or numbers[0] is None or numbers[1] is None:
+        return (None,) * 4
+    return tuple(numbers + [None] * (4 - len(numbers)))
+
+
+def test_geopoint_text_reads_as_part_by_part():
+    """The quick path for device text gives what reading each part gives, for odd text too."""
+    import random
+    rng = random.Random(7)
+    pieces = ["29.3", "-121.400001", "35.5", "5", "0", "1e3", "nan", "inf", "-0", "x", "", "１２", "3,5", "1_0"]
+    cases = ["29.3 121.4", "29.3 121.4 0 0", "29.3\t121.4\n5", " 29.3  121.4 ", "29.3 121.4 1 2 3", "29.3"]
+    for _ in range(2000):
+        cases.append(rng.choice([" ", "  ", "\t"]).join(rng.choice(pieces) for _ in range(rng.randint(0, 6))))
+    for text in cases:
+        assert split_geopoint(text) == _geopoint_part_by_part(text) or (
+            "nan" in text and str(split_geopoint(text)) == str(_geopoint_part_by_part(text))), repr(text)
