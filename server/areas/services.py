@@ -14,6 +14,14 @@ def subtree_ids(area: Area | None):
     return db.select(Area.id).where(Area.path.startswith(area.path, autoescape=True))
 
 
+def holds_every_area(area: Area) -> bool:
+    """Whether the area is the only top-level area (a county's own deployment): its subtree is every
+    area, so a report need not filter by it."""
+    if area.parent_id is not None:
+        return False
+    return db.session.scalar(db.select(db.func.count()).select_from(Area).where(Area.parent_id.is_(None))) == 1
+
+
 def in_subtree(area: Area, root: Area | None) -> bool:
     """Whether area lies in root's subtree."""
     return root is not None and area.path.startswith(root.path)
