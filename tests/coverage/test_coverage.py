@@ -208,3 +208,34 @@ def test_surveyor_and_anonymous_get_no_coverage(client, scenario, token_for):
 def test_current_quarter_by_default(client, scenario, token_for):
     report = client.get("/api/v1/coverage", headers=token_for(scenario.admin)).json
     assert report["period"].count("-Q") == 1 and report["from"] <= report["to"]
+
+
+def test_a_county_report_leaves_out_another_top_level_area(client, scenario, token_for, make_area, make_user,
+                                                           make_household, make_visit):
+    """With one top-level area the aggregates are read with no area condition; a second county's
+    households, visits and cadres stay out of the first county's reports by village and by cadre,
+    for the admin and for the county's manager."""
+    from server.areas.services import holds_every_area
+    from tests.coverage.scenario import NOW
+    assert holds_every_area(scenario.county)
+    headers = token_for(scenario.admin)
+    before = client.get(f"/api/v1/coverage?period=2026-Q4&area={scenario.county.id}&level=village", headers=headers).json
+    cadres_before = client.get(f"/api/v1/coverage?period=2026-Q4&area={scenario.county.id}&by=cadre",
+                               headers=headers).json
+    other = make_area("象山县", code="XS")
+    village = make_area("东陈村", make_area("石浦镇", other, code="XS-SP"), code="XS-SP-01")
+    stranger = make_user("cadre", village, username="cadre-xs")
+    for n in range(3):
+        home = make_household(village, stranger, code=f"XS01-00{n}")
+        make_visit(home, stranger, NOW.replace(day=1))
+    assert not holds_every_area(scenario.county)
+    county_manager = make_user("manager", scenario.county, username="nh-manager")
+    for who in (scenario.admin, county_manager):
+        after = client.get(f"/api/v1/coverage?period=2026-Q4&area={scenario.county.id}&level=village",
+                           headers=token_for(who)).json
+        assert by_code(after) == by_code(before) and after["total"] == before["total"]
+        cadres = client.get(f"/api/v1/coverage?period=2026-Q4&area={scenario.county.id}&by=cadre",
+                            headers=token_for(who)).json
+        assert cadres["rows"] == cadres_before["rows"] and "cadre-xs" not in str(cadres)
+    everything = client.get("/api/v1/coverage?period=2026-Q4&by=cadre", headers=headers).json
+    assert {r["cadre"]["username"] for r in everything["rows"]} >= {"cadre01", "cadre-xs"}
