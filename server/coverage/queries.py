@@ -150,14 +150,14 @@ def visited_in(period, small: bool, household_id=None, cadre_id=None, each=False
     on, refresh_last_counted_visits recomputes it), so a household last counted before the period's
     start (or never) is settled from the households index; only the others are looked up. It may be
     newer (a visit rejected since): the look-up decides. Each is looked up in the household's summary
-    rows (its primary key), except for a large area on PostgreSQL, which hashes the period's summary
-    rows once (a hashed subplan beats half a million probes there). each: every household is looked
+    rows (its primary key), except for a large area, which reads the period's summary rows once
+    (PostgreSQL hashes them, SQLite indexes them: either beats half a million probes). each: every household is looked
     up by itself, whatever its number (a page of a list, read until it is full: PostgreSQL would hash
     an EXISTS, so it is a scalar probe there)."""
     start = literal(period.start, UtcDateTime())
     household = H.c.id if household_id is None else household_id
     counted = counted_in(period)
-    if not small and db.session.get_bind().dialect.name == "postgresql":
+    if not small:
         if cadre_id is None:
             found = household.in_(counted_rows(period, M.c.household_id))
         else:  # a column: the cadre linked to the household
