@@ -151,19 +151,18 @@ def visited_in(period, small: bool, household_id=None, cadre_id=None, each=False
     start (or never) is settled from the households index; only the others are looked up. It may be
     newer (a visit rejected since): the look-up decides. Each is looked up in the household's summary
     rows (its primary key), except for a large area, which reads the period's summary rows once
-    (PostgreSQL hashes them, SQLite indexes them: either beats half a million probes). each: every household is looked
-    up by itself, whatever its number (a page of a list, read until it is full: PostgreSQL would hash
-    an EXISTS, so it is a scalar probe there)."""
+    (PostgreSQL hashes them, SQLite indexes them: either beats half a million probes). each: every
+    household is looked up by itself, whatever its number (a page of a list, read until it is full:
+    PostgreSQL would hash an EXISTS, so it is a scalar probe there)."""
     start = literal(period.start, UtcDateTime())
     household = H.c.id if household_id is None else household_id
-    counted = counted_in(period)
     if not small:
         if cadre_id is None:
             found = household.in_(counted_rows(period, M.c.household_id))
         else:  # a column: the cadre linked to the household
             found = tuple_(household, cadre_id).in_(counted_rows(period, M.c.household_id, M.c.submitter_id))
     else:
-        probe = select(literal_column("1")).where(M.c.household_id == household, counted)
+        probe = select(literal_column("1")).where(M.c.household_id == household, counted_in(period))
         if cadre_id is not None:
             probe = probe.where(M.c.submitter_id == cadre_id)
         found = probe.limit(1).scalar_subquery().is_not(None) if each else probe.exists()
@@ -253,8 +252,8 @@ def household_rows(period, now, household_where, small: bool, *, status=None, ca
     visited_in); the flagged count is looked up for the rows returned only. page: the select is read a
     page at a time (see visited_in's each)."""
     asg = in_force_at(period.end)
-    each = page and not (small or cadre_id is not None)  # a small list: PostgreSQL probes an EXISTS by itself
-    visited = visited_in(period, small or cadre_id is not None or page, cadre_id=cadre_id, each=each)
+    probed = small or cadre_id is not None  # few households: PostgreSQL probes an EXISTS by itself
+    visited = visited_in(period, probed or page, cadre_id=cadre_id, each=page and not probed)
     overdue = overdue_clause(now)
     query = (select(H.c.id, H.c.code, H.c.head_name, H.c.address, H.c.category, H.c.lat, H.c.lon,
                     H.c.last_counted_visit_at, A.c.id.label("area_id"), A.c.code.label("area_code"),
