@@ -383,6 +383,7 @@ def run(app, args, env):
         ("unvisited households, county, page 1", f"/api/v1/coverage/households?period={q}&status=unvisited", None),
         ("overdue households, one village", f"/api/v1/coverage/households?period={q}&area={village}&status=overdue",
          0.05),
+        # the map is cached per village after its first run: bench/map.py times it cold and changed too
         (f"map GeoJSON, township ({sizes[town]:,} households)", f"/api/v1/coverage/map.geojson?period={q}&area={town}",
          0.3 if sizes[town] <= 100_000 else None),
         (f"map GeoJSON, county ({sum(sizes.values()):,} households)", f"/api/v1/coverage/map.geojson?period={q}&area=1",

@@ -62,6 +62,12 @@ class Config:
     #: proxies in front of the app (nginx: 1) whose X-Forwarded-For / -Proto are believed
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
 
+    #: per worker: the map rows kept per village (coverage.map_cache); a 100,000-household township's
+    #: compact map is about 10 MB, its GeoJSON 25 MB
+    MAP_CACHE_BYTES = int(os.environ.get("MAP_CACHE_BYTES", 64 * 2**20))
+    #: maps of more households than this are not cached (they stream straight from the database)
+    MAP_CACHE_HOUSEHOLDS = int(os.environ.get("MAP_CACHE_HOUSEHOLDS", 200_000))
+
     GEO_RADIUS_M = float(os.environ.get("GEO_RADIUS_M", 100))
     GEO_MAX_ACCURACY_M = float(os.environ.get("GEO_MAX_ACCURACY_M", 50))
     #: straight-line speed between two visits (after their accuracies) above which both are suspect;

@@ -12,6 +12,8 @@ from .summary import M, is_whole_months, month_range
 MAP_STATUSES = ("overdue", "visited", "flagged", "unvisited")
 #: the columns of a map row (MAP_STATUSES index for status, the cadre's user id)
 MAP_POINT_FIELDS = ("lon", "lat", "id", "code", "head", "status", "last_visit", "cadre", "area_id")
+#: the columns of a GeoJSON row: the Feature's text, then what the map cache reads
+FEATURE_FIELDS = ("feature", "id", "area_id", "last_visit", "category", "cadre")
 
 
 def _flagged(period, small: bool):
@@ -39,30 +41,34 @@ def map_status(period, now, small: bool, values):
 
 def map_features(period, now, household_where, small: bool):
     """One GeoJSON Feature (text) per located household, built by the database (faster than building
-    a hundred thousand dicts in Python)."""
+    a hundred thousand dicts in Python), then the columns the map cache reads (FEATURE_FIELDS). The
+    status is decided once per row: the cache reads it from the Feature's text."""
     asg = in_force_at(period.end)
     status = map_status(period, now, small, [key(s) for s in MAP_STATUSES])
+    last = utc_text(H.c.last_counted_visit_at)
     # Built with || (PostgreSQL's json_build_object takes twice as long); coordinates and ids are numbers
     feature = joined_text('{"type":"Feature","geometry":{"type":"Point","coordinates":[', json_text(H.c.lon), ",",
                           json_text(H.c.lat), ']},"properties":{"id":', json_text(H.c.id), ',"code":',
                           json_text(H.c.code), ',"head":', json_text(H.c.head_name), ',"status":', json_text(status),
-                          ',"last_visit":', json_text(utc_text(H.c.last_counted_visit_at)), ',"cadre":',
-                          json_text(U.c.display_name), ',"area_id":', json_text(H.c.area_id), "}}")
-    return (select(cast(feature, Text).label("feature"))
+                          ',"last_visit":', json_text(last), ',"cadre":', json_text(U.c.display_name),
+                          ',"area_id":', json_text(H.c.area_id), "}}")
+    return (select(cast(feature, Text).label("feature"), H.c.id, H.c.area_id, last.label("last_visit"), H.c.category,
+                   asg.c.cadre_id.label("cadre"))
             .select_from(H.outerjoin(asg, asg.c.household_id == H.c.id)
                          .outerjoin(U, U.c.id == asg.c.cadre_id))
             .where(*household_where, H.c.lat.is_not(None), H.c.lon.is_not(None)))
 
 
 def map_points(period, now, household_where, small: bool):
-    """Per located household the MAP_POINT_FIELDS as plain values: the coordinates as stored, the status
-    as its index, the cadre (assignment in force at the period's end) by id, the last counted visit as
-    ISO text (no datetime parsing per row)."""
+    """Per located household the MAP_POINT_FIELDS as plain values, then its category: the coordinates as stored, the status as its index, the cadre (assignment
+    in force at the period's end) by id, the last counted visit as ISO text (no datetime parsing per row)."""
     asg = in_force_at(period.end)
     status = map_status(period, now, small, [literal_column(str(i)) for i in range(len(MAP_STATUSES))])
-    return (select(H.c.lon, H.c.lat, H.c.id, H.c.code, H.c.head_name, status,
-                   utc_text(H.c.last_counted_visit_at), asg.c.cadre_id, H.c.area_id)
-            .select_from(H.outerjoin(asg, asg.c.household_id == H.c.id))
+    joined = H.outerjoin(asg, asg.c.household_id == H.c.id)
+    columns = [H.c.lon, H.c.lat, H.c.id, H.c.code, H.c.head_name.label("head"), status.label("status"),
+               utc_text(H.c.last_counted_visit_at).label("last_visit"), asg.c.cadre_id.label("cadre"), H.c.area_id,
+               H.c.category]
+    return (select(*columns).select_from(joined)
             .where(*household_where, H.c.lat.is_not(None), H.c.lon.is_not(None)))
 
 

@@ -1,38 +1,53 @@
 """The coverage map's data, scoped to the acting user: the GeoJSON that DESIGN names, and the compact
 form the map page loads (a third of the bytes, no per-feature keys).
 
-Both are one read of the households (the status decided by the database from the summary), streamed
-from a server-side cursor as the driver's tuples: GeoJSON as Feature text the database builds, the
-compact form as plain values orjson writes a batch at a time. The query starts when the response
-starts, in its own transaction."""
+Both read the households (the status decided by the database from the summary) from a server-side
+cursor as the driver's tuples: GeoJSON as Feature text the database builds, the compact form as plain
+values orjson writes. Admins' and managers' maps keep each area's rows in this worker's cache
+(coverage.map_cache) and read again only the areas where something changed. The query starts when
+the response starts, in its own transaction."""
 import json
 
 import orjson
 
+from .. import epochs
 from ..auth.services import require_role
 from ..extensions import db
 from ..models_base import utcnow
 from . import map_queries
-from .map_queries import MAP_POINT_FIELDS, MAP_STATUSES
+from . import map_cache
+from .map_cache import Layout, cached_rows
+from .map_queries import FEATURE_FIELDS, MAP_POINT_FIELDS, MAP_STATUSES
+from .queries import H
 from .services import ROLES, household_where, is_small, requested_area, tune_for_reports
 
 BATCH = 5000
-CADRE = MAP_POINT_FIELDS.index("cadre")
+#: actors whose maps are read through the cache: theirs is every household of the areas they ask for
+CACHED_ROLES = ("admin", "manager")
 
 
-def _query(build, actor, period, area_id, now):
-    require_role(actor, *ROLES)
-    area = requested_area(actor, area_id)
-    small = is_small(actor, area)
-    where = household_where(actor, area, scan=not small)
-    return build(period, now or utcnow(), where, small)
+def _compact_text(rows) -> bytes:
+    """Compact rows as JSON arrays (comma-separated): MAP_POINT_FIELDS, coordinates to 6 decimals."""
+    return orjson.dumps([(round(lon, 6), round(lat, 6), *rest[:7]) for lon, lat, *rest in rows])[1:-1]
+
+
+def _feature_text(rows) -> bytes:
+    return ",".join([row[0] for row in rows]).encode()
+
+
+#: the one place the status "overdue" can stand unescaped in a Feature's text
+OVERDUE_FEATURE = ',"status":"overdue",'
+COMPACT = Layout(id=2, area=8, overdue=lambda row: row[5] == MAP_STATUSES.index("overdue"), last=6, category=9,
+                 cadre=7, encode=_compact_text)
+GEOJSON = Layout(id=FEATURE_FIELDS.index("id"), area=FEATURE_FIELDS.index("area_id"),
+                 overdue=lambda row: OVERDUE_FEATURE in row[0], last=FEATURE_FIELDS.index("last_visit"),
+                 category=FEATURE_FIELDS.index("category"), cadre=FEATURE_FIELDS.index("cadre"), encode=_feature_text)
 
 
 def _batches(query):
     """The query's rows BATCH at a time, from a server-side cursor. SQLite's driver steps through the
     rows as they are fetched, so its own tuples are taken (the map's values need no conversion, and a
     Row per household costs more than the rest of the work); PostgreSQL's through a named cursor."""
-    tune_for_reports()
     connection = db.session.connection()
     if connection.dialect.name != "sqlite":
         yield from connection.execute(query.execution_options(yield_per=BATCH)).partitions()
@@ -45,6 +60,54 @@ def _batches(query):
         result.close()
 
 
+def _map_rows(form, build, layout, actor, period, area_id, now):
+    """Byte chunks of the map's rows (comma-separated) and the set of cadre ids they name, filled as
+    they go. Admins' and managers' maps go through the cache (coverage.map_cache); a cadre's (their own
+    households) is read directly. The query starts when the chunks are first asked for."""
+    require_role(actor, *ROLES)
+    area = requested_area(actor, area_id)
+    now = now or utcnow()
+    # built now: the request's objects (actor, area) are gone from the session when the chunks run
+    whole_small = is_small(actor, area)
+    whole = household_where(actor, area, scan=not whole_small)
+    scope = household_where(actor, None)
+
+    def read(area_ids=None):
+        """The rows of the requested area (area_ids None) or of these few areas."""
+        small, where = (whole_small, whole) if area_ids is None else (True, [*scope, H.c.area_id.in_(area_ids)])
+        for part in _batches(build(period, now, where, small)):
+            yield from part
+
+    if actor.role in CACHED_ROLES and map_cache.fits(area):  # GeoJSON holds the cadres' names: stale too when a user changes
+        names_epoch = (lambda: epochs.current("auth")) if form == "geojson" else None
+        chunks, cadres = cached_rows(form, layout, area, period, now, read, names_epoch)
+    else:
+        chunks, cadres = _direct(read, layout)
+
+    def tuned():
+        tune_for_reports()
+        yield from chunks
+    return tuned(), cadres
+
+
+def _direct(read, layout):
+    cadres = set()
+
+    def chunks():
+        rows, separator = [], b""
+        for row in read():
+            rows.append(row)
+            if len(rows) == BATCH:
+                yield separator + layout.encode(rows)
+                cadres.update(row[layout.cadre] for row in rows)
+                rows, separator = [], b","
+        if rows:
+            yield separator + layout.encode(rows)
+            cadres.update(row[layout.cadre] for row in rows)
+        cadres.discard(None)
+    return chunks(), cadres
+
+
 def _names(ids) -> dict:
     """{cadre id: display name} of these users (a thousand per statement)."""
     names, ids = {}, sorted(ids)
@@ -55,14 +118,11 @@ def _names(ids) -> dict:
 
 def map_geojson(actor, period, *, area_id=None, now=None):
     """The map as GeoJSON byte chunks: a FeatureCollection of located households (DESIGN section 6)."""
-    query = _query(map_queries.map_features, actor, period, area_id, now)
+    rows, _ = _map_rows("geojson", map_queries.map_features, GEOJSON, actor, period, area_id, now)
 
     def chunks():
         yield b'{"type":"FeatureCollection","features":['
-        separator = ""
-        for part in _batches(query):
-            yield (separator + ",".join([feature for feature, in part])).encode()
-            separator = ","
+        yield from rows
         yield b"]}"
     return chunks()
 
@@ -77,17 +137,11 @@ def map_compact(actor, period, *, area_id=None, now=None):
 
     status is an index into statuses; cadre the id of the household's cadre (null: none), whose name is
     in cadres; coordinates have 6 decimals (about 0.1 m)."""
-    query = _query(map_queries.map_points, actor, period, area_id, now)
+    rows, cadres = _map_rows("compact", map_queries.map_points, COMPACT, actor, period, area_id, now)
 
     def chunks():
         yield (f'{{"fields":{json.dumps(MAP_POINT_FIELDS)},'
                f'"statuses":{json.dumps(MAP_STATUSES)},"rows":[').encode()
-        separator, cadres = b"", set()
-        for part in _batches(query):
-            rows = [(round(lon, 6), round(lat, 6), *rest) for lon, lat, *rest in part]
-            yield separator + orjson.dumps(rows)[1:-1]
-            cadres.update(row[CADRE] for row in part)
-            separator = b","
-        cadres.discard(None)
+        yield from rows
         yield b"]," + orjson.dumps({"cadres": {str(k): v for k, v in _names(cadres).items()}})[1:]
     return chunks()

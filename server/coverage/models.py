@@ -1,5 +1,5 @@
 """The coverage summary: visits per household, local month and visitor, kept by ingest and review."""
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -124,3 +124,14 @@ class CoverageCadreSize(db.Model):
     households: Mapped[int] = mapped_column(Integer, default=0)
 
     __table_args__ = ({"sqlite_with_rowid": False},)
+
+
+class CoverageMapEpoch(db.Model):
+    """A counter per area holding households, moved on by triggers (migration s5_map_epochs) whenever
+    what the map shows of its households changes: coverage.map_cache serves an area's cached map rows
+    only while it holds the value they were built at."""
+
+    __tablename__ = "coverage_map_epochs"
+
+    area_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)

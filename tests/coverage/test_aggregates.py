@@ -3,8 +3,9 @@ and links, whatever happens: a randomized sequence of stores and edits (JSON pus
 restores (review over HTTP), household moves between villages, deactivations, category changes,
 relinks and unlinks (households API), bulk relinks (the households page), relinks by import, and
 links whose valid_from / valid_to are rewritten (in the past, or after a period's end). After every
-step `check_aggregates` finds nothing, and the county's report per village and per cadre for a
-month, a quarter, a half and a year equals what plain Python reads from the raw rows."""
+step `check_aggregates` finds nothing, the county's report per village and per cadre for a
+month, a quarter, a half and a year equals what plain Python reads from the raw rows, and the map
+served from the worker's cache equals one built afresh."""
 import csv
 import io
 import json
@@ -21,6 +22,7 @@ from server.coverage.models import CoverageAreaKey
 from server.households.models import DEFAULT_POLICY_DAYS, Assignment, Household
 from server.submissions.models import FLAGGED_GEO_STATUSES, Submission
 
+from .test_map_cache import uncached_map
 from .test_summary import _item
 
 CLEAN = {"area_keys": 0, "area_households": 0, "area_sizes": 0, "cadre_keys": 0, "cadre_households": 0,
@@ -243,6 +245,11 @@ def test_aggregates_equal_a_recomputation_after_random_changes(client, world, to
         total = sum(r["visited"] if status == "visited" else r["overdue"] if status == "overdue"
                     else r["households"] - r["visited"] for r in expected.values())
         assert json.loads(listed.headers["X-Pagination"])["total"] == len(listed.json) == total, f"step {step}"
+        for query in {period_query(period), "period=2026-Q3"}:  # Q3 every step: its cached rows must follow
+            for path, who in ((f"/api/v1/coverage/map.json?{query}&area={world.county.id}", admin),
+                              (f"/api/v1/coverage/map.geojson?{query}", manager)):
+                cached = client.get(path, headers=who).get_data()
+                assert cached == uncached_map(app, client, path, who), f"step {step} {path}"
     assert len(done) >= 12 and min(done.values()) > 0, dict(done)
     assert db.session.scalar(db.select(db.func.count()).select_from(CoverageAreaKey)) > 0  # the reports read them
 
