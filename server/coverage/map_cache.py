@@ -26,7 +26,7 @@ from .models import CoverageAreaSize, CoverageMapEpoch
 
 E, SIZES = CoverageMapEpoch.__table__, CoverageAreaSize.__table__
 #: households read per statement when areas are read afresh
-GROUP_HOUSEHOLDS = 25000
+GROUP_HOUSEHOLDS = 100000
 _LOCK = threading.Lock()
 
 
