@@ -60,8 +60,9 @@ def map_features(period, now, household_where, small: bool):
 
 
 def map_points(period, now, household_where, small: bool):
-    """Per located household the MAP_POINT_FIELDS as plain values, then its category: the coordinates as stored, the status as its index, the cadre (assignment
-    in force at the period's end) by id, the last counted visit as ISO text (no datetime parsing per row)."""
+    """Per located household the MAP_POINT_FIELDS as plain values, then its category: the coordinates
+    as stored, the status as its index, the cadre (assignment in force at the period's end) by id, the
+    last counted visit as ISO text (no datetime parsing per row)."""
     asg = in_force_at(period.end)
     status = map_status(period, now, small, [literal_column(str(i)) for i in range(len(MAP_STATUSES))])
     joined = H.outerjoin(asg, asg.c.household_id == H.c.id)

@@ -14,8 +14,7 @@ from .. import epochs
 from ..auth.services import require_role
 from ..extensions import db
 from ..models_base import utcnow
-from . import map_queries
-from . import map_cache
+from . import map_cache, map_queries
 from .map_cache import Layout, cached_rows
 from .map_queries import FEATURE_FIELDS, MAP_POINT_FIELDS, MAP_STATUSES
 from .queries import H
@@ -37,8 +36,10 @@ def _feature_text(rows) -> bytes:
 
 #: the one place the status "overdue" can stand unescaped in a Feature's text
 OVERDUE_FEATURE = ',"status":"overdue",'
-COMPACT = Layout(id=2, area=8, overdue=lambda row: row[5] == MAP_STATUSES.index("overdue"), last=6, category=9,
-                 cadre=7, encode=_compact_text)
+OVERDUE_INDEX = MAP_STATUSES.index("overdue")
+COMPACT = Layout(*(MAP_POINT_FIELDS.index(name) for name in ("id", "area_id")),
+                 overdue=lambda row: row[5] == OVERDUE_INDEX, last=MAP_POINT_FIELDS.index("last_visit"),
+                 category=len(MAP_POINT_FIELDS), cadre=MAP_POINT_FIELDS.index("cadre"), encode=_compact_text)
 GEOJSON = Layout(id=FEATURE_FIELDS.index("id"), area=FEATURE_FIELDS.index("area_id"),
                  overdue=lambda row: OVERDUE_FEATURE in row[0], last=FEATURE_FIELDS.index("last_visit"),
                  category=FEATURE_FIELDS.index("category"), cadre=FEATURE_FIELDS.index("cadre"), encode=_feature_text)
@@ -78,7 +79,8 @@ def _map_rows(form, build, layout, actor, period, area_id, now):
         for part in _batches(build(period, now, where, small)):
             yield from part
 
-    if actor.role in CACHED_ROLES and map_cache.fits(area):  # GeoJSON holds the cadres' names: stale too when a user changes
+    if actor.role in CACHED_ROLES and map_cache.fits(area):
+        # GeoJSON holds the cadres' names: its entries are stale too when a user changes
         names_epoch = (lambda: epochs.current("auth")) if form == "geojson" else None
         chunks, cadres = cached_rows(form, layout, area, period, now, read, names_epoch)
     else:

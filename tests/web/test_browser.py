@@ -82,6 +82,17 @@ def wait_for_markers(page):
     page.wait_for_selector(".hh-marker, .hh-cluster")
 
 
+def uncovered_marker(page):
+    """A household marker a user can click: in view and not under the legend or another control."""
+    index = page.evaluate("""() => [...document.querySelectorAll('.hh-marker')].findIndex(marker => {
+        const box = marker.getBoundingClientRect();
+        const top = document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2);
+        return top !== null && marker.contains(top);
+    })""")
+    assert index >= 0, "every household marker is covered or out of view"
+    return page.locator(".hh-marker").nth(index)
+
+
 def test_map_shows_households_and_a_click_opens_a_popup(browser, live_server, scene, artifacts):
     page = open_page(browser, live_server)
     sign_in(page, live_server, "manager", next_path="/map")
@@ -95,7 +106,7 @@ def test_map_shows_households_and_a_click_opens_a_popup(browser, live_server, sc
             break
         page.locator(".hh-cluster").first.click()
         page.wait_for_timeout(500)
-    page.locator(".hh-marker").first.click()
+    uncovered_marker(page).click()
     popup = page.wait_for_selector(".leaflet-popup-content")
     text = popup.inner_text()
     assert re.search(r"SZ0[12]-\d{3}", text) and "联户干部" in text

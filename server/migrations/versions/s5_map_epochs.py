@@ -113,7 +113,8 @@ def upgrade():
             op.execute(function)
         op.execute("CREATE TRIGGER map_epoch_visit_policies AFTER INSERT OR UPDATE OR DELETE ON visit_policies "
                    "FOR EACH STATEMENT EXECUTE FUNCTION map_epoch_everywhere()")
-        op.execute("CREATE TRIGGER map_epoch_areas AFTER INSERT ON areas FOR EACH ROW EXECUTE FUNCTION map_epoch_areas()")
+        op.execute("CREATE TRIGGER map_epoch_areas AFTER INSERT ON areas FOR EACH ROW "
+                   "EXECUTE FUNCTION map_epoch_areas()")
         op.execute(f"CREATE TRIGGER map_epoch_households AFTER INSERT OR UPDATE OF {', '.join(MAP_COLUMNS)} "
                    f"OR DELETE ON households FOR EACH ROW EXECUTE FUNCTION map_epoch_households()")
         for table in ("coverage_months", "assignments"):
@@ -134,7 +135,8 @@ def downgrade():
         op.execute("DROP TRIGGER map_epoch_households ON households")
         op.execute("DROP TRIGGER map_epoch_areas ON areas")
         op.execute("DROP TRIGGER map_epoch_visit_policies ON visit_policies")
-        for function in ("map_epoch_everywhere()", "map_epoch_areas()", "map_epoch_households()", "map_epoch_by_household()", "map_epoch_bump(integer[])"):
+        for function in ("map_epoch_everywhere()", "map_epoch_areas()", "map_epoch_households()",
+                         "map_epoch_by_household()", "map_epoch_bump(integer[])"):
             op.execute(f"DROP FUNCTION {function}")
     else:
         for event in ("insert", "update", "delete"):
