@@ -68,23 +68,21 @@ def _map_rows(form, build, layout, actor, period, area_id, now):
     require_role(actor, *ROLES)
     area = requested_area(actor, area_id)
     now = now or utcnow()
-    # built now: the request's objects (actor, area) are gone from the session when the chunks run
-    whole_small = is_small(actor, area)
-    whole = household_where(actor, area, scan=not whole_small)
-    scope = household_where(actor, None)
-
-    def read(area_ids=None):
-        """The rows of the requested area (area_ids None) or of these few areas."""
-        small, where = (whole_small, whole) if area_ids is None else (True, [*scope, H.c.area_id.in_(area_ids)])
-        for part in _batches(build(period, now, where, small)):
-            yield from part
-
+    # the conditions are built now: the request's objects (actor, area) are gone from the session when
+    # the chunks run
     if actor.role in CACHED_ROLES and map_cache.fits(area):
+        scope = household_where(actor, None)
+
+        def read(area_ids):
+            """The rows of these few areas (each probed household by household)."""
+            for part in _batches(build(period, now, [*scope, H.c.area_id.in_(area_ids)], True)):
+                yield from part
         # GeoJSON holds the cadres' names: its entries are stale too when a user changes
         names_epoch = (lambda: epochs.current("auth")) if form == "geojson" else None
         chunks, cadres = cached_rows(form, layout, area, period, now, read, names_epoch)
     else:
-        chunks, cadres = _direct(read, layout)
+        small = is_small(actor, area)
+        chunks, cadres = _direct(build(period, now, household_where(actor, area, scan=not small), small), layout)
 
     def tuned():
         tune_for_reports()
@@ -92,20 +90,16 @@ def _map_rows(form, build, layout, actor, period, area_id, now):
     return tuned(), cadres
 
 
-def _direct(read, layout):
+def _direct(query, layout):
+    """The query's rows as byte chunks, BATCH rows each, and the cadre ids they name."""
     cadres = set()
 
     def chunks():
-        rows, separator = [], b""
-        for row in read():
-            rows.append(row)
-            if len(rows) == BATCH:
-                yield separator + layout.encode(rows)
-                cadres.update(row[layout.cadre] for row in rows)
-                rows, separator = [], b","
-        if rows:
-            yield separator + layout.encode(rows)
-            cadres.update(row[layout.cadre] for row in rows)
+        separator = b""
+        for part in _batches(query):
+            yield separator + layout.encode(part)
+            cadres.update(row[layout.cadre] for row in part)
+            separator = b","
         cadres.discard(None)
     return chunks(), cadres
 
