@@ -79,6 +79,7 @@ def main():
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--http", action="store_true", help="also over HTTP through gunicorn 2x4")
     parser.add_argument("--http-only", action="store_true", help="only over HTTP")
+    parser.add_argument("--cases", help="time only the requests whose name contains one of these (comma-separated)")
     args = parser.parse_args()
 
     from server import create_app
@@ -122,6 +123,8 @@ def main():
         for page in (1, 2, 3):
             cases.append((f"{status} list, county, page {page}",
                           f"/api/v1/coverage/households?period={q}&status={status}&page={page}&page_size=50", None, 0))
+    if args.cases:
+        cases = [c for c in cases if any(part in c[0] for part in args.cases.split(","))]
     if not args.http_only:
         client = app.test_client()
         print(f"\nin-process (Flask test client, gzip accepted), best / median of {args.repeat}; {load()}", flush=True)
