@@ -23,7 +23,6 @@ from ..households.models import CATEGORIES, Assignment, Household
 from ..models_base import UtcDateTime
 from .aggregate_keys import month_keys, month_of, month_start, next_month, other_than, summary_keys
 from .models import CoverageCadreHousehold, CoverageCadreKey, CoverageCadreSize, CoverageMonth
-from .sql_hints import unindexed
 
 H, ASG, U = Household.__table__, Assignment.__table__, User.__table__
 M, CK, CB, CZ = (CoverageMonth.__table__, CoverageCadreKey.__table__, CoverageCadreHousehold.__table__,
@@ -130,6 +129,11 @@ def cadre_rows(key: int, now, areas_select, policy: dict):
     default = policy.get("ordinary", 90)
     known = sorted(set(policy) | set(CATEGORIES))
     link = ASG.alias("link")
+    # each household's standing cadre, looked up by its one open link (uq_assignments_open_household;
+    # None when unlinked, which no cadre's row matches): a join here let PostgreSQL's planner hash a
+    # million links for a few thousand households
+    standing_cadre = (select(link.c.cadre_id).where(link.c.household_id == H.c.id, link.c.valid_to.is_(None))
+                      .scalar_subquery())
     groups = [(c, (CB.c.category == c, H.c.category == c)) for c in known]
     groups.append((None, (other_than(CB.c.category, known), other_than(H.c.category, known))))
     parts = []
@@ -144,9 +148,7 @@ def cadre_rows(key: int, now, areas_select, policy: dict):
         parts.append(select(CB.c.cadre_id, counted.label("households"))
                      .where(clause[0], CB.c.last_month >= month, *where(CB)))
         lo, hi = (first, moment) if early else (moment, after)
-        standing = (link.c.household_id == H.c.id) & unindexed(link.c.valid_to).is_(None)  # from households
-        parts.append(select(link.c.cadre_id, literal(-1 if early else 1).label("households"))
-                     .select_from(H.join(link, standing))
+        parts.append(select(standing_cadre.label("cadre_id"), literal(-1 if early else 1).label("households"))
                      .where(clause[1], H.c.last_counted_visit_at >= literal(lo, UtcDateTime()),
                             H.c.last_counted_visit_at < literal(hi, UtcDateTime()), H.c.is_active == true(),
                             *where(H)))

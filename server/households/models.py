@@ -48,8 +48,9 @@ class Household(db.Model):
     __table_args__ = (
         #: covers coverage's pass over an area's households (index only)
         Index("ix_households_area_coverage", "area_id", "is_active", "category", "last_counted_visit_at"),
-        #: the households last counted in the month an overdue cut-off falls in (coverage aggregates)
-        Index("ix_households_category_last", "category", "last_counted_visit_at", "area_id", "is_active"),
+        #: the households last counted in the month an overdue cut-off falls in (coverage aggregates;
+        #: with id, so that PostgreSQL reads them from the index alone)
+        Index("ix_households_category_last", "category", "last_counted_visit_at", "area_id", "is_active", "id"),
         Index("ix_households_updated_at", "updated_at"),
     )
 
