@@ -16,6 +16,7 @@ from flask import current_app
 from sqlalchemy import Integer, and_, case, cast, delete, distinct, except_, func, insert, literal
 from sqlalchemy import literal_column, or_, select, true, union_all
 
+from .. import pg_bulk
 from ..extensions import db
 from ..households.models import Household
 from ..models_base import UtcDateTime
@@ -126,11 +127,15 @@ def refresh_summary(household_ids) -> int:
 
 @lru_cache(maxsize=4)
 def _upsert(dialect: str):
+    """SQLite: one statement per row (an executemany). PostgreSQL: the batch's rows in one
+    statement from arrays (server/pg_bulk.py), so that its statement triggers (the map epochs) run
+    once, not once per row."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as upsert
+        statement = upsert(M).from_select(COLUMNS, pg_bulk.source(M, COLUMNS, db.engine.dialect))
     else:
         from sqlalchemy.dialects.sqlite import insert as upsert
-    statement = upsert(M)
+        statement = upsert(M)
     new = statement.excluded
     return statement.on_conflict_do_update(
         index_elements=[M.c.household_id, M.c.month, M.c.submitter_id],
@@ -157,9 +162,11 @@ def add_new_visits(submissions) -> int:
         connection = db.session.connection()
         households = sorted({key[0] for key in rows})
         added = [(key[0], key[1], values[1], values[3], key[2]) for key, values in rows.items()]
+        values = [dict(zip(COLUMNS, key + tuple(values))) for key, values in sorted(rows.items())]
+        if connection.dialect.name == "postgresql":
+            values = pg_bulk.arrays(M, COLUMNS, values, connection.dialect)
         with upkeep(households, added, lock=True):  # households locked first; the villages' aggregates follow
-            connection.execute(_upsert(connection.dialect.name), [
-                dict(zip(COLUMNS, key + tuple(values))) for key, values in sorted(rows.items())])
+            connection.execute(_upsert(connection.dialect.name), values)
     return len(rows)
 
 

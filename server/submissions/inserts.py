@@ -7,12 +7,14 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from server.errors import ValidationFailed
+from server import pg_bulk
 from server.extensions import db
 from server.submissions.models import Attachment, Submission
 
 _INSERT_SUBMISSIONS = Submission.__table__.insert().returning(Submission.__table__.c.id,
                                                               sort_by_parameter_order=True)
-_INSERT_MANY = Submission.__table__.insert()
+_TABLE = Submission.__table__
+_INSERT_MANY = _TABLE.insert()
 _IDS_BY_INSTANCE = db.select(Submission.instance_id, Submission.id).where(
     Submission.instance_id.in_(bindparam("ids", expanding=True)))
 _INSERT_ATTACHMENTS = Attachment.__table__.insert().returning(Attachment.__table__.c.id,
@@ -94,13 +96,17 @@ def _undo(outcome, candidate) -> None:
 
 
 def _insert_submissions(connection, rows: list) -> list:
-    """The new rows' ids, in order. SQLite cannot hand back RETURNING ids in a known order, so
-    SQLAlchemy would send one INSERT per row: there, one executemany and one look-up by the unique
-    instance_id instead (a batch of 100: 2 statements, not 100)."""
-    if len(rows) == 1 or connection.dialect.name != "sqlite":
+    """The new rows' ids, in order (a batch's instanceIDs are distinct). SQLite cannot hand back
+    RETURNING ids in a known order, so SQLAlchemy would send one INSERT per row: there, one
+    executemany and one look-up by the unique instance_id instead (a batch of 100: 2 statements,
+    not 100). PostgreSQL: one INSERT from arrays, whatever the number of rows (server/pg_bulk.py)."""
+    if len(rows) == 1:
         return connection.execute(_INSERT_SUBMISSIONS, rows).scalars().all()
-    connection.execute(_INSERT_MANY, rows)
-    found = dict(connection.execute(_IDS_BY_INSTANCE, {"ids": [r["instance_id"] for r in rows]}).all())
+    if connection.dialect.name == "postgresql":
+        found = dict(pg_bulk.insert_rows(connection, _TABLE, rows, returning=("instance_id", "id")).all())
+    else:
+        connection.execute(_INSERT_MANY, rows)
+        found = dict(connection.execute(_IDS_BY_INSTANCE, {"ids": [r["instance_id"] for r in rows]}).all())
     return [found[r["instance_id"]] for r in rows]
 
 
