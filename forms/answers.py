@@ -129,7 +129,10 @@ def _safe_parse(xml: bytes) -> etree._Element:
 
 
 def _local(el) -> str:
-    return etree.QName(el).localname
+    """An element's local name: its tag without the {namespace} (what etree.QName(el).localname
+    gives, without building a QName: ingest asks this for every node of every instance)."""
+    tag = el.tag
+    return tag[tag.index("}") + 1:] if tag[:1] == "{" else tag
 
 
 def _child(parent, name):

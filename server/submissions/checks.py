@@ -277,9 +277,12 @@ def _around(with_device: bool, with_pins: bool):
             parts.append(db.select(*_COLUMNS, literal_column("'a'").label("part")).where(whose, *near, *later)
                          .order_by(Submission.captured_at).limit(NEIGHBOURS_EACH_SIDE))
         if with_pins:
+            # `kind` as a literal, so that the planner knows nearly every row is a visit and reads the
+            # submitter's index alone (a bitmap AND with every visit's entry in ix_submissions_kind_captured
+            # was seen on a table never analyzed)
             parts.append(db.select(*_COLUMNS, literal_column("'p'").label("part")).where(
                 Submission.submitter_id == bindparam("submitter"), Submission.is_current.is_(True),
-                Submission.kind == "visit", Submission.lat.in_(bindparam("lats", expanding=True)),
+                Submission.kind == literal_column("'visit'"), Submission.lat.in_(bindparam("lats", expanding=True)),
                 Submission.lon.in_(bindparam("lons", expanding=True))).limit(200))
         _AROUND[key] = union_all(*(db.select(part.subquery()) for part in parts))
     return _AROUND[key]
