@@ -78,6 +78,9 @@ def create_app(config: type | None = None) -> Flask:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             _sqlite_pragmas(db.engine)
+            if app.config["SQLITE_WRITE_QUEUE"]:
+                from . import sqlite_writes
+                sqlite_writes.install(db.engine, db.engine.url.database)
 
     register_blueprints(app)
     from .compression import register as register_compression

@@ -64,6 +64,8 @@ class Config:
 
     #: per worker: the map rows kept per village (coverage.map_cache); a 100,000-household township's
     #: compact map is about 10 MB, its GeoJSON 25 MB
+    #: SQLite: writers of this app queue on a file lock beside the database (server/sqlite_writes.py)
+    SQLITE_WRITE_QUEUE = os.environ.get("SQLITE_WRITE_QUEUE", "1") == "1"
     MAP_CACHE_BYTES = int(os.environ.get("MAP_CACHE_BYTES", 64 * 2**20))
     #: maps of more households than this are not cached (they stream straight from the database)
     MAP_CACHE_HOUSEHOLDS = int(os.environ.get("MAP_CACHE_HOUSEHOLDS", 200_000))
