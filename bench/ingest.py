@@ -140,6 +140,8 @@ def run_phase(name, jobs, clients, send, pids, deadline, quiet=False):
                 latencies.append(elapsed)
                 if not ok:
                     errors.append(ok)
+    workers = pids.workers()
+    per_worker, db_before = [cpu_ms([w]) for w in workers], cpu_ms(pids.db())
     before_cpu, before, client_before = cpu_ms(pids()), time.perf_counter(), time.process_time()
     threads = [threading.Thread(target=worker) for _ in range(clients)]
     for t in threads:
@@ -148,6 +150,8 @@ def run_phase(name, jobs, clients, send, pids, deadline, quiet=False):
         t.join()
     wall, server = time.perf_counter() - before, cpu_ms(pids()) - before_cpu
     client = (time.process_time() - client_before) * 1000.0
+    per_worker, db_cpu = [cpu_ms([w]) - b for w, b in zip(workers, per_worker)], cpu_ms(pids.db()) - db_before
+    split = "/".join(f"{100 * c / max(sum(per_worker), 1e-9):.0f}" for c in sorted(per_worker, reverse=True))
     done = items - sum(c for c, _ in queue)
     if quiet:
         return None
@@ -155,7 +159,7 @@ def run_phase(name, jobs, clients, send, pids, deadline, quiet=False):
     p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000  # noqa: E731
     print(f"{name:<28} clients={clients}  {done:>6} submissions in {wall:6.2f}s  {done / wall:8.1f}/s  "
           f"p50 {p(0.5):6.1f} ms  p95 {p(0.95):6.1f} ms  server CPU {server / max(done, 1):5.2f} ms/submission"
-          f"  errors {len(errors)}  (client CPU {client / max(done, 1):4.2f} ms)", flush=True)
+          f"  errors {len(errors)}  (client CPU {client / max(done, 1):4.2f} ms; workers' CPU % {split}; database {db_cpu / max(done, 1):4.2f} ms)", flush=True)
     return done / wall, server / max(done, 1), len(errors)
 
 
@@ -170,6 +174,7 @@ def main():
     parser.add_argument("--clients", default="1,4", help="concurrent clients per phase (comma-separated)")
     parser.add_argument("--repeats", type=int, default=3, help="runs of each phase (min / median printed)")
     parser.add_argument("--no-json", action="store_true", help="skip the JSON push phases")
+    parser.add_argument("--gunicorn", default="", help="more gunicorn options, e.g. '--worker-connections 2'")
     args = parser.parse_args()
     n, batches, repeats = min(args.n, 20000), min(args.batches, 400), max(1, min(args.repeats, 9))
     mixes = [m for m in args.mix.split(",") if m]
@@ -191,7 +196,7 @@ def main():
     gunicorn = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
          *(["-k", "gthread", "--threads", str(args.threads)] if args.threads > 1 else []),
-         "--preload", "--log-level", "warning", "wsgi:app"],
+         *args.gunicorn.split(), "--preload", "--log-level", "warning", "wsgi:app"],
         cwd=ROOT, env={**os.environ, **env})
     base = f"http://127.0.0.1:{port}"
     figures: dict = {}
@@ -199,6 +204,8 @@ def main():
         _wait(base)
         pids = lambda: server_pids(gunicorn.pid, db_pids)  # noqa: E731
         pids.base = base
+        pids.workers = lambda: server_pids(gunicorn.pid, lambda: [])[1:]  # gunicorn's workers alone
+        pids.db = db_pids
         print(f"database: {env['DATABASE_URL'].split('://')[0]}, gunicorn workers: {args.workers}, "
               f"threads: {args.threads}, cores: {os.cpu_count()}, commit: {_commit()}, "
               f"load average: {_loadavg()}", flush=True)
