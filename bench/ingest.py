@@ -20,6 +20,7 @@ import argparse
 import http.client
 import json
 import os
+import random
 import socket
 import statistics
 import subprocess
@@ -274,6 +275,16 @@ def _lon(h: int) -> float:
     return 121.43 + h * 0.0005
 
 
+#: a phone's fix wanders by a few metres from one visit to the next: with the very same coordinates
+#: on every visit of a household, each new visit's same-pin look-up (checks._around) read up to 200
+#: earlier visits, which honest fixes never give
+_JITTER = random.Random(16)
+
+
+def _fix(lat: float, h: int) -> tuple[float, float]:
+    return (round(lat + 0.00004 + _JITTER.gauss(0, 0.00002), 7), round(_lon(h) + _JITTER.gauss(0, 0.00002), 7))
+
+
 def plan_days(visits_per_cadre: int) -> None:
     """Place every cadre's visits of the whole run (all phases) in one walk ending an hour ago."""
     _CLOCK["first"] = (datetime.now(timezone(timedelta(hours=8))) - timedelta(hours=1)
@@ -301,7 +312,7 @@ def _instances(form_xml, tokens, n, clients, mix="plain"):
         when, opened = at.isoformat(timespec="milliseconds"), (at - timedelta(minutes=8)).isoformat(timespec="milliseconds")
         h = k % len(codes)
         answers = {"start": opened, "end": when, "household": codes[h][1],
-                   "location": f"{lat + 0.00004} {_lon(h)} {30 + k % 7} {4 + k % 9}", "visit_type": "routine",
+                   "location": "{} {} {} {}".format(*_fix(lat, h), 30 + k % 7, 4 + k % 9), "visit_type": "routine",
                    "concerns": "ok"}
         if mix == "realistic":  # a third raise one or two demands, a third confirm earlier cases
             if i % 3 == 1:
@@ -324,9 +335,10 @@ def _batches(tokens, count):
         for _ in range(100):
             k = _CLOCK.get(c, 0)
             h = k % len(codes)
+            y, x = _fix(lat, h)
             items.append({"instance_id": f"uuid:{uuid.uuid4()}", "form_id": "visit", "household_id": codes[h][0],
                           "captured_at": _next_visit(c, 1500).isoformat(),
-                          "location": {"lat": lat + 0.00004, "lon": _lon(h), "accuracy": 4 + k % 9,
+                          "location": {"lat": y, "lon": x, "accuracy": 4 + k % 9,
                                        "altitude": 30 + k % 7},
                           "answers": {"visit_type": "routine", "concerns": "ok"}})
         out.append((token, json.dumps({"submissions": items}).encode()))

@@ -37,7 +37,7 @@ def main():
            "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/bench.db"}
     from ingest import _batches, _instances, plan_days, seed
     tokens, form_xml = seed(env, cadres=4, households=50, resolved_cases=args.mix == "realistic")
-    plan_days(2 * args.n + 200)
+    plan_days(args.n // 4 + 150)  # each of the 4 cadres: its share, within MAX_OFFLINE_DAYS
     from server import create_app
     app = create_app()
     client = app.test_client()
