@@ -176,7 +176,10 @@ def neighbour_flags(records: list[Facts], config, focus: list | None = None) -> 
             groups.setdefault(("submitter", r.submitter_id), []).append(r)
         if r.device_id is not None:
             groups.setdefault(("device", r.device_id), []).append(r)
+    submitters = {frozenset(map(id, m)) for (group, _), m in groups.items() if group == "submitter"}
     for (group, _), members in groups.items():
+        if group == "device" and frozenset(map(id, members)) in submitters:
+            continue  # the very records of one submitter's group (one phone, one cadre): same flags
         members.sort(key=lambda r: (r.captured_at, str(r.key)))
         _speed(members, out, config)
         if group == "submitter":

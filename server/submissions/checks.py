@@ -296,10 +296,12 @@ def _recheck_stored(actor, stored, neighbour, bounds) -> None:
         base = row.base_geo_status or (row.geo_status if row.geo_status != "suspect" else None)
         if base is None or row.review_state in ("approved", "rejected"):
             continue  # a verdict from before these checks, or one a manager settled
+        found = neighbour.get(facts.key, [])
+        if not found and not row.geo_flags:
+            continue  # no flags before, none now (most honest records): nothing to compare
         in_window = bounds[0] < row.captured_at < bounds[1]
         old = list(row.geo_flags or [])
         kept = [f for f in old if f.get("code") not in verdicts.NEIGHBOUR_CODES]
-        found = neighbour.get(facts.key, [])
         if not in_window:  # only part of its neighbourhood is loaded: add, never take away
             found = [f for f in old if f.get("code") in verdicts.NEIGHBOUR_CODES] + \
                 [f for f in found if f.get("code") == "repeated_pin"]

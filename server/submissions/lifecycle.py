@@ -36,7 +36,9 @@ _H = Household.__table__
 _S = Submission.__table__
 _AT, _NOW = bindparam("at", type_=UtcDateTime()), bindparam("now", type_=UtcDateTime())
 _LAST = _H.c.last_counted_visit_at
-#: a counted visit moves the last counted visit forward, never back
+#: a counted visit moves the last counted visit forward, never back; one statement per household (an
+#: executemany in id order): one UPDATE from arrays updates in join order, and its row triggers then took
+#: the aggregate rows in another order in each concurrent batch (deadlocks, tried in session 7)
 _MOVE_ON = (_H.update().where(_H.c.id == bindparam("hid"))
             .values(last_counted_visit_at=case((_LAST.is_(None), _AT), (_LAST < _AT, _AT), else_=_LAST),
                     updated_at=_NOW))
