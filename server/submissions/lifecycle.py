@@ -16,6 +16,7 @@ from typing import Callable
 
 from sqlalchemy import bindparam, case, func, select
 
+from .. import pg_bulk
 from ..audit.models import AuditEntry
 from ..audit import services as audit
 from ..cases.services import cases_from_submission
@@ -64,13 +65,18 @@ def record_stored(actor, stored: list[Stored], now=None) -> None:
         return
     now = now or utcnow()
     actor_id = getattr(actor, "id", None)
-    db.session.connection().execute(_INSERT_AUDIT, [
+    entries = [
         {"actor_id": actor_id, "action": "submission.edit" if s.submission.replaces_id else "submission.create",
          "target_type": "submission", "target_id": str(s.submission.id), "created_at": now,
          "details": {"instance_id": s.submission.instance_id, "form_id": s.form_id, "version": s.version,
                      "household_id": s.submission.household_id, "geo_status": s.submission.geo_status,
                      "source": s.submission.source}}
-        for s in stored])
+        for s in stored]
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql" and len(entries) > 1:
+        pg_bulk.insert_rows(connection, AuditEntry.__table__, entries)  # one statement, not one per entry
+    else:
+        connection.execute(_INSERT_AUDIT, entries)
     submissions = [s.submission for s in stored]
     _anchor(submissions, now)
     replaced = [s.replaces_id for s in submissions if s.replaces_id is not None]

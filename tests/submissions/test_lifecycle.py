@@ -228,3 +228,26 @@ def test_xml_in_another_encoding_is_read_by_its_declaration_and_kept_exactly(wor
     assert stored.answers["concerns"] == "屋顶漏水" and "屋顶漏水" in stored.raw_xml
     with storage.open_bytes(stored.content_hash) as fh:
         assert fh.read() == payload
+
+
+def test_a_batch_audits_each_submission_it_stores(client, world, token_for, db):
+    """One audit entry per stored submission of a JSON batch (written in one statement on
+    PostgreSQL), with who, what and the verdict; a duplicate resend audits nothing more."""
+    headers = token_for(world.cadre)
+    captured = datetime.now(timezone.utc) - timedelta(hours=5)
+    items = [_item(world.h1, captured), _item(world.h2, captured + timedelta(minutes=20), north_m=FAR)]
+    results = _push(client, headers, *items)
+    assert [r["status"] for r in results] == ["accepted", "accepted"]
+    stored = {s.instance_id: s for s in db.session.scalars(db.select(Submission))}
+    entries = db.session.scalars(db.select(AuditEntry).filter_by(action="submission.create")
+                                 .order_by(AuditEntry.id)).all()
+    assert [(e.actor_id, e.target_type, e.target_id) for e in entries] == [
+        (world.cadre.id, "submission", str(stored[i["instance_id"]].id)) for i in items]
+    assert [e.details for e in entries] == [
+        {"instance_id": i["instance_id"], "form_id": "visit", "version": stored[i["instance_id"]].form_version.version,
+         "household_id": i["household_id"], "geo_status": status, "source": "json"}
+        for i, status in zip(items, ("verified", "far"))]
+    assert all(e.created_at is not None and e.created_at.tzinfo is not None for e in entries)
+    assert [r["status"] for r in _push(client, headers, *items)] == ["duplicate", "duplicate"]
+    assert db.session.scalar(db.select(db.func.count()).select_from(AuditEntry)
+                             .filter_by(action="submission.create")) == 2
