@@ -7,10 +7,10 @@ function is the same.
 Revision ID: s7_households_trigger_when
 Revises: s6_category_last_id
 """
-import importlib.util
-from pathlib import Path
 
 from alembic import op
+
+from server.migrations.earlier import load
 
 revision = 's7_households_trigger_when'
 down_revision = 's6_category_last_id'
@@ -20,15 +20,8 @@ depends_on = None
 COLUMNS = "area_id, is_active, category, last_counted_visit_at"
 
 
-def _migration(name: str):
-    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-V = _migration("s2_h16b_coverage_aggregates")
-C = _migration("s3_h2_cadre_aggregates")
+V = load("s2_h16b_coverage_aggregates")
+C = load("s3_h2_cadre_aggregates")
 
 
 def changed(dialect: str) -> str:

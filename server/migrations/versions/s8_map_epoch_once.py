@@ -7,10 +7,10 @@ see committed values, so one change per transaction tells them all they need.
 Revision ID: s8_map_epoch_once
 Revises: s7_households_trigger_when
 """
-import importlib.util
-from pathlib import Path
 
 from alembic import op
+
+from server.migrations.earlier import load
 
 revision = 's8_map_epoch_once'
 down_revision = 's7_households_trigger_when'
@@ -18,14 +18,7 @@ branch_labels = None
 depends_on = None
 
 
-def _s5():
-    spec = importlib.util.spec_from_file_location("s5_map_epochs", Path(__file__).with_name("s5_map_epochs.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-S5 = _s5()
+S5 = load("s5_map_epochs")
 
 BUMP = f"""
 CREATE OR REPLACE FUNCTION map_epoch_bump(ids integer[]) RETURNS void AS $$

@@ -7,11 +7,11 @@ order, same conditions (migrations s2_h16b_aggregates and s3_h2_cadre_aggregates
 Revision ID: s9_upkeep_guards
 Revises: s8_map_epoch_once
 """
-import importlib.util
 import re
-from pathlib import Path
 
 from alembic import op
+
+from server.migrations.earlier import load
 
 revision = 's9_upkeep_guards'
 down_revision = 's8_map_epoch_once'
@@ -19,15 +19,8 @@ branch_labels = None
 depends_on = None
 
 
-def _migration(name: str):
-    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-V = _migration("s2_h16b_coverage_aggregates")
-C = _migration("s3_h2_cadre_aggregates")
+V = load("s2_h16b_coverage_aggregates")
+C = load("s3_h2_cadre_aggregates")
 
 
 def _if(condition: str, statements: str) -> str:
