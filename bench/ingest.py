@@ -4,8 +4,9 @@
         [--mix plain,realistic] [--clients 1,4] [--repeats 3]
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/your_own_bench_db .venv/bin/python bench/ingest.py
 
-Starts gunicorn as the README recommends for a 2-core server (one gthread worker per core with 4
-threads each, so clients keep their connections alive as ODK Collect's OkHttp does) on a free
+Starts gunicorn with production's settings (deploy/gunicorn.conf.py) as the README recommends for a
+2-core server (one gthread worker per core with 4 threads each, so clients keep their connections
+alive as ODK Collect's OkHttp does, and reconnect every 20 requests when told to) on a free
 loopback port with a temporary SQLite database (or DATABASE_URL), seeds cadres and households
 through the app's services, posts N OpenRosa visit submissions with 1 and then 4 concurrent
 clients, then JSON batches of 100, each phase --repeats times, and prints submissions/s, p50/p95 latency and server CPU ms
@@ -175,6 +176,10 @@ def main():
     parser.add_argument("--clients", default="1,4", help="concurrent clients per phase (comma-separated)")
     parser.add_argument("--repeats", type=int, default=3, help="runs of each phase (min / median printed)")
     parser.add_argument("--no-json", action="store_true", help="skip the JSON push phases")
+    parser.add_argument("--config", default="deploy/gunicorn.conf.py",
+                        help="gunicorn config file, production's by default (its keep-alive cap included); '' for "
+                             "gunicorn's defaults. Workers, threads, bind, logs and --preload come from the options "
+                             "here; worker restarts (max_requests) are off")
     parser.add_argument("--gunicorn", default="", help="more gunicorn options, e.g. '--worker-connections 2'")
     args = parser.parse_args()
     n, batches, repeats = min(args.n, 20000), min(args.batches, 400), max(1, min(args.repeats, 9))
@@ -195,10 +200,11 @@ def main():
     plan_days((8 * args.workers + openrosa_runs * n + json_runs * batches * 100) // CADRES + 1)
     port = free_port()
     gunicorn = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
-         *(["-k", "gthread", "--threads", str(args.threads)] if args.threads > 1 else []),
-         *args.gunicorn.split(), "--preload", "--log-level", "warning", "wsgi:app"],
-        cwd=ROOT, env={**os.environ, **env})
+        [str(ROOT / ".venv/bin/gunicorn"), *(["-c", str(ROOT / args.config)] if args.config else []),
+         "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
+         *(["-k", "gthread", "--threads", str(args.threads)] if args.threads > 1 else ["-k", "sync"]),
+         "--max-requests", "0", *args.gunicorn.split(), "--preload", "--log-level", "warning", "wsgi:app"],
+        cwd=ROOT, env={**os.environ, **env, "LIANHU_ACCESS_LOG": ""})
     base = f"http://127.0.0.1:{port}"
     figures: dict = {}
     try:
@@ -208,7 +214,7 @@ def main():
         pids.workers = lambda: server_pids(gunicorn.pid, lambda: [])[1:]  # gunicorn's workers alone
         pids.db = db_pids
         print(f"database: {env['DATABASE_URL'].split('://')[0]}, gunicorn workers: {args.workers}, "
-              f"threads: {args.threads}, cores: {os.cpu_count()}, commit: {_commit()}, "
+              f"threads: {args.threads}, config: {args.config or 'none'}, cores: {os.cpu_count()}, commit: {_commit()}, "
               f"load average: {_loadavg()}", flush=True)
         warm_up = [(1, x) for x in _instances(form_xml, tokens, 8 * args.workers, 4)]
         run_phase("warm-up", warm_up, 4, _post_openrosa, pids, time.monotonic() + 60, quiet=True)
