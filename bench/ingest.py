@@ -35,6 +35,8 @@ from pathlib import Path
 
 import requests
 
+from coverage import python_speed  # bench/coverage.py
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 TICK = os.sysconf("SC_CLK_TCK")
@@ -215,7 +217,7 @@ def main():
         pids.db = db_pids
         print(f"database: {env['DATABASE_URL'].split('://')[0]}, gunicorn workers: {args.workers}, "
               f"threads: {args.threads}, config: {args.config or 'none'}, cores: {os.cpu_count()}, commit: {_commit()}, "
-              f"load average: {_loadavg()}", flush=True)
+              f"load average: {_loadavg()}, {python_speed()}", flush=True)
         warm_up = [(1, x) for x in _instances(form_xml, tokens, 8 * args.workers, 4)]
         run_phase("warm-up", warm_up, 4, _post_openrosa, pids, time.monotonic() + 60, quiet=True)
         for mix in mixes:
@@ -234,7 +236,7 @@ def main():
     finally:
         gunicorn.terminate()
         gunicorn.wait(timeout=30)
-    print(f"\nsummary over {repeats} runs (min / median), load average after: {_loadavg()}")
+    print(f"\nsummary over {repeats} runs (min / median), load average after: {_loadavg()}, {python_speed()}")
     if deadlocks:
         print(f"PostgreSQL deadlocks detected in the bench database during the run: {deadlocks() - deadlocks_before} "
               "(each one made ingest run a batch again)")
