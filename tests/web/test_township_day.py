@@ -26,7 +26,8 @@ def sent_visit(client, world, db):
     db.session.commit()
     xform = client.get(f"/key/{token}/openrosa/forms/visit.xml").data
     tz = timezone(timedelta(hours=8))
-    start = datetime(2026, 11, 20, 9, 30, tzinfo=tz)
+    # two days ago at 09:30 local: a fixed date would fall outside MAX_OFFLINE_DAYS as the calendar moves
+    start = (datetime.now(tz) - timedelta(days=2)).replace(hour=9, minute=30, second=0, microsecond=0)
     values = {"start": start.isoformat(), "end": (start + timedelta(minutes=12)).isoformat(),
               "household": world.h1.code, "location": f"{world.h1.lat + 0.016} {world.h1.lon} 12.0 5.0",
               "visit_type": "followup", "people_met": "head spouse", "concerns": "屋顶漏雨",
@@ -51,7 +52,8 @@ def test_a_visit_reads_in_chinese_with_labels_demands_table_reason_and_local_tim
     assert "<table class=\"list inner demands\">" in answers
     assert "住房" in answers and "修屋顶" in answers and "医疗" in answers and "代购药品" in answers
     assert "[{" not in answers  # no Python list
-    assert "2026-11-20 09:30:00" in answers  # start, in Asia/Shanghai
+    start = datetime.fromisoformat(sent_visit.answers["start"]).astimezone(timezone(timedelta(hours=8)))
+    assert start.strftime("%H:%M") == "09:30" and f"{start:%Y-%m-%d} 09:30:00" in answers  # in Asia/Shanghai
     assert "m from the household" not in page and "距农户" in page  # the reason, in Chinese
     page_en = client.get(f"/submissions/{sent_visit.id}?lang=en").get_data(as_text=True)
     assert "Follow-up" in page_en and "Head of household, Spouse" not in page_en
