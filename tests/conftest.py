@@ -4,6 +4,7 @@ import itertools
 import os
 
 import pytest
+import time_machine
 from flask import g, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -90,6 +91,22 @@ def client(app):
         yield test_client
     finally:
         app.test_client_class = None
+
+
+@pytest.fixture
+def clock():
+    """clock(moment): this process's clock starts again at `moment` and ticks on (time-machine) for the
+    rest of the test. For data whose dates mean something only beside a given now (a period's overdue
+    households, the links in force at its end), so that a test passes whatever day it runs on."""
+    travels = []
+
+    def set_to(moment):
+        travel = time_machine.travel(moment, tick=True)
+        travel.start()
+        travels.append(travel)
+    yield set_to
+    for travel in reversed(travels):
+        travel.stop()
 
 
 # ---- factories -------------------------------------------------------------

@@ -5,8 +5,8 @@ from tests.coverage.scenario import NOW, seed
 
 
 @pytest.fixture
-def scenario(world, db, make_household, make_visit, monkeypatch):
-    monkeypatch.setattr("server.coverage.services.utcnow", lambda: NOW)
+def scenario(world, db, make_household, make_visit, clock):
+    clock(NOW)  # the scenario's dates are read as of its now
     return seed(world, db, make_household, make_visit)
 
 

@@ -2,8 +2,10 @@
 from datetime import datetime, timezone
 
 from server.coverage.summary import refresh_summary
+from server.households.models import Assignment
 from server.submissions.lifecycle import refresh_last_counted_visits
 from server.submissions.rules import is_counted
+from tests.coverage.scenario import LINKED_AT, NOW
 
 
 def at(text):
@@ -32,7 +34,9 @@ def test_refresh_recomputes_after_a_rejection(world, make_visit, db):
 
 
 def test_a_visit_rejected_since_no_longer_counts_even_before_the_last_visit_is_refreshed(
-        client, world, make_visit, db, token_for):
+        client, world, make_visit, db, token_for, clock):
+    clock(NOW)  # Q4 read as of the scenario's now, by links in force since January
+    db.session.execute(db.update(Assignment).values(valid_from=LINKED_AT))
     make_visit(world.h1, world.cadre, "2026-10-15T02:00")  # Q4, counted
     rejected = make_visit(world.h2, world.cadre, "2026-10-20T02:00")
     rejected.review_state = "rejected"  # last_counted_visit_at is left too new (no refresh yet)

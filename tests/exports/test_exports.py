@@ -14,8 +14,8 @@ ANSWERS = {"household": "SZ01-001", "location": "29.2901 121.4301 12.5 4.5", "vi
 
 
 @pytest.fixture
-def scenario(world, db, make_household, make_visit, monkeypatch):
-    monkeypatch.setattr("server.coverage.services.utcnow", lambda: NOW)
+def scenario(world, db, make_household, make_visit, clock):
+    clock(NOW)  # the scenario's dates are read as of its now
     w = seed(world, db, make_household, make_visit)
     w.answered = make_visit(w.h1, w.cadre, "2026-11-05T03:00Z", answers=ANSWERS)
     return w
