@@ -72,6 +72,9 @@ class Submission(db.Model):
         Index("ix_submissions_submitter", "submitter_id", "captured_at"),
         #: a device's records around a batch's capture times (the truthfulness checks, checks._around)
         Index("ix_submissions_device", "device_id", "captured_at"),
+        #: a cadre's visits at the very coordinates of a new one (the repeated-pin check, checks._around):
+        #: without it that part read every record the cadre ever sent, for each submission
+        Index("ix_submissions_pin", "submitter_id", "lat", "lon"),
         Index("ix_submissions_area", "area_id", "kind", "captured_at"),
         Index("ix_submissions_kind_captured", "kind", "captured_at"),
         Index("ix_submissions_rated_cadre", "rated_cadre_id", "captured_at"),

@@ -105,6 +105,30 @@ def test_the_same_pin_on_two_households_is_suspect_for_both(protocol, send, worl
     assert _row(db, first).geo_status == "suspect"
 
 
+def test_the_repeated_pin_look_up_is_an_index_seek_not_the_cadres_history(send, world, db):
+    """The look-up of a cadre's visits at a new visit's very coordinates, as ingest runs it, goes
+    through ix_submissions_pin on both databases (it had scanned every record the cadre ever sent)."""
+    from sqlalchemy import event
+    seen = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if "'p' AS part" in statement:
+            seen.append((statement, parameters))
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        send("json", world.cadre, world.h1)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    statement, parameters = seen[-1]
+    with db.engine.connect() as conn:
+        if db.engine.dialect.name == "sqlite":
+            plan = [row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)]
+        else:  # a near-empty table would be read whole: ask which index the planner takes
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            plan = [row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement, parameters)]
+    assert any("ix_submissions_pin" in line for line in plan), "\n".join(plan)
+
+
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_constant_accuracy_and_altitude_zero(protocol, send, world, db):
     ids = [send(protocol, world.cadre, (world.h1, world.h2)[i % 2], minutes_ago=300 - 25 * i, accuracy=3.0,
