@@ -101,12 +101,13 @@ def _resolved_case(household) -> None:
     case.status, case.resolved_at = "resolved", month_ago
 
 
-def cpu_ms(pids) -> float:
+def cpu_ms(pids, system_only=False) -> float:
+    """CPU ms these processes have used (user and system, or only system: the kernel's part)."""
     total = 0
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime
+            total += int(fields[12]) + (0 if system_only else int(fields[11]))  # stime, utime
         except (FileNotFoundError, ProcessLookupError):
             pass
     return total * 1000.0 / TICK
@@ -147,12 +148,14 @@ def run_phase(name, jobs, clients, send, pids, deadline, quiet=False):
     workers = pids.workers()
     per_worker, db_before = [cpu_ms([w]) for w in workers], cpu_ms(pids.db())
     before_cpu, before, client_before = cpu_ms(pids()), time.perf_counter(), time.process_time()
+    system_before = cpu_ms(pids(), system_only=True)
     threads = [threading.Thread(target=worker) for _ in range(clients)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     wall, server = time.perf_counter() - before, cpu_ms(pids()) - before_cpu
+    system = cpu_ms(pids(), system_only=True) - system_before
     client = (time.process_time() - client_before) * 1000.0
     per_worker, db_cpu = [cpu_ms([w]) - b for w, b in zip(workers, per_worker)], cpu_ms(pids.db()) - db_before
     split = "/".join(f"{100 * c / max(sum(per_worker), 1e-9):.0f}" for c in sorted(per_worker, reverse=True))
@@ -163,7 +166,7 @@ def run_phase(name, jobs, clients, send, pids, deadline, quiet=False):
     p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000  # noqa: E731
     print(f"{name:<28} clients={clients}  {done:>6} submissions in {wall:6.2f}s  {done / wall:8.1f}/s  "
           f"p50 {p(0.5):6.1f} ms  p95 {p(0.95):6.1f} ms  server CPU {server / max(done, 1):5.2f} ms/submission"
-          f"  errors {len(errors)}  (client CPU {client / max(done, 1):4.2f} ms; workers' CPU % {split}; database {db_cpu / max(done, 1):4.2f} ms)", flush=True)
+          f" (system {system / max(done, 1):4.2f})  errors {len(errors)}  (client CPU {client / max(done, 1):4.2f} ms; workers' CPU % {split}; database {db_cpu / max(done, 1):4.2f} ms)", flush=True)
     return done / wall, server / max(done, 1), len(errors)
 
 

@@ -6,9 +6,11 @@ cadre's and the same device's stored records around the batch's capture times, a
 those whose neighbours changed (a record that becomes suspect stops counting, with its reasons and
 an audit entry). Flushes, never commits.
 """
+import json
 from datetime import datetime, timedelta, timezone
+from operator import itemgetter
 
-from sqlalchemy import bindparam, literal_column, union_all
+from sqlalchemy import Text, bindparam, literal_column, type_coerce, union_all
 
 from .. import verdicts
 from ..extensions import db
@@ -25,10 +27,15 @@ from .reasons import reason_text
 RECHECK = timedelta(hours=3)
 #: at most this many stored records on each side of the batch (a busy cadre's day is ~20)
 NEIGHBOURS_EACH_SIDE = 150
+#: a stored record's columns: the first ten are verdicts.Facts' fields in order; geo_flags comes as the
+#: database gives it (SQLite: JSON text), decoded only for the few records _recheck_stored compares
 _COLUMNS = (Submission.id, Submission.submitter_id, Submission.device_id, Submission.household_id,
             Submission.captured_at, Submission.lat, Submission.lon, Submission.accuracy, Submission.altitude,
-            Submission.kind, Submission.geo_status, Submission.base_geo_status, Submission.geo_flags,
-            Submission.review_state, Submission.geo_reason)
+            Submission.kind, Submission.geo_status, Submission.base_geo_status,
+            type_coerce(Submission.geo_flags, Text()).label("geo_flags"), Submission.review_state,
+            Submission.geo_reason)
+_ID, _CAPTURED, _PART = 0, 4, len(_COLUMNS)
+_BY_TIME = itemgetter(_CAPTURED)
 
 
 def check_new(actor, device, created: list, now: datetime, config, known=None) -> None:
@@ -231,23 +238,28 @@ def _stored_around(actor, device, lo, hi, new_facts) -> list:
         params["lats"], params["lons"] = sorted({p[0] for p in pins}), sorted({p[1] for p in pins})
     before, after, same_pin = {}, {}, []
     for row in db.session.connection().execute(_around(device_id is not None, bool(pins)), params):
-        if row.part == "p":
+        part = row[_PART]
+        if part == "p":
             same_pin.append(row)
         else:
-            (before if row.part == "b" else after).setdefault(row.id, row)
+            (before if part == "b" else after).setdefault(row[_ID], row)
     # the cadre's and the device's nearest records on each side, as one OR query would give them
-    before = sorted(before.values(), key=lambda r: r.captured_at, reverse=True)[:NEIGHBOURS_EACH_SIDE]
-    after = sorted(after.values(), key=lambda r: r.captured_at)[:NEIGHBOURS_EACH_SIDE]
+    before = sorted(before.values(), key=_BY_TIME, reverse=True)[:NEIGHBOURS_EACH_SIDE]
+    after = sorted(after.values(), key=_BY_TIME)[:NEIGHBOURS_EACH_SIDE]
     #: records strictly inside these bounds have their neighbours on both sides loaded
-    bounds = (before[-1].captured_at if len(before) == NEIGHBOURS_EACH_SIDE else lo - RECHECK,
-              after[-1].captured_at if len(after) == NEIGHBOURS_EACH_SIDE else hi + RECHECK)
+    bounds = (before[-1][_CAPTURED] if len(before) == NEIGHBOURS_EACH_SIDE else lo - RECHECK,
+              after[-1][_CAPTURED] if len(after) == NEIGHBOURS_EACH_SIDE else hi + RECHECK)
     rows = before + after
     if same_pin:
-        seen = {r.id for r in rows}
-        rows += [r for r in same_pin if r.id not in seen]
-    return bounds, [(verdicts.Facts(key=r.id, submitter_id=r.submitter_id, device_id=r.device_id,
-                            household_id=r.household_id, captured_at=r.captured_at, lat=r.lat, lon=r.lon,
-                            accuracy=r.accuracy, altitude=r.altitude, kind=r.kind), r) for r in rows]
+        seen = {r[_ID] for r in rows}
+        rows += [r for r in same_pin if r[_ID] not in seen]
+    return bounds, [(verdicts.Facts(*r[:10]), r) for r in rows]
+
+
+def _stored_flags(value) -> list | None:
+    """A stored record's geo_flags as _COLUMNS reads them: SQLite's JSON text decoded (PostgreSQL's
+    driver gives them decoded)."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 _AROUND: dict = {}
@@ -297,10 +309,10 @@ def _recheck_stored(actor, stored, neighbour, bounds) -> None:
         if base is None or row.review_state in ("approved", "rejected"):
             continue  # a verdict from before these checks, or one a manager settled
         found = neighbour.get(facts.key, [])
-        if not found and not row.geo_flags:
+        if not found and row.geo_flags in (None, "null", "[]", []):
             continue  # no flags before, none now (most honest records): nothing to compare
         in_window = bounds[0] < row.captured_at < bounds[1]
-        old = list(row.geo_flags or [])
+        old = list(_stored_flags(row.geo_flags) or [])
         kept = [f for f in old if f.get("code") not in verdicts.NEIGHBOUR_CODES]
         if not in_window:  # only part of its neighbourhood is loaded: add, never take away
             found = [f for f in old if f.get("code") in verdicts.NEIGHBOUR_CODES] + \
