@@ -15,7 +15,8 @@ DATABASE_URL is given). The clients (http.client, keep-alive, bodies encoded bef
 starts) share the machine with the server, so their own CPU per request is printed too; then the
 min / median over the repeats of each phase. Mixes: `plain` (one visit in ten records a demand),
 `realistic` (a third of the visits raise one or two demands, a third confirm earlier cases: every
-household starts with a resolved case awaiting the family's confirmation). Bounded in count and time.
+household starts with a resolved case awaiting the family's confirmation). `--history 600` gives each
+cadre a year of earlier visits first, as a deployment in use holds. Bounded in count and time.
 """
 import argparse
 import http.client
@@ -48,9 +49,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def seed(env, cadres=4, households=50, resolved_cases=False):
+def seed(env, cadres=4, households=50, resolved_cases=False, history=0):
     """Areas, cadres with linked households and device tokens, through the app's services
-    (with `resolved_cases`, each household has a resolved case awaiting confirmation)."""
+    (with `resolved_cases`, each household has a resolved case awaiting confirmation; with `history`,
+    each cadre has that many earlier visits, see _history)."""
     os.environ.update(env)
     from flask_migrate import upgrade
 
@@ -89,7 +91,32 @@ def seed(env, cadres=4, households=50, resolved_cases=False):
         db.session.commit()
         from server.surveys.services import current_version
         xml = current_version("visit").xml
+    if history:
+        _history(app, tokens, history)
     return tokens, xml
+
+
+def _history(app, tokens, per_cadre: int) -> None:
+    """`per_cadre` earlier visits of each cadre, spread evenly from a year to a month ago, sent as JSON
+    push batches through the app in-process (the real ingest path), so that the timed visits meet
+    what a year-old deployment holds (every look-up by cadre reads past them) and none of the
+    timed visits' neighbours (a month away)."""
+    client, now = app.test_client(), datetime.now(timezone.utc)
+    step = timedelta(days=335) / max(per_cadre, 1)
+    for c, (token, codes, lat) in enumerate(tokens):
+        items = []
+        for k in range(per_cadre):
+            h = k % len(codes)
+            y, x = _fix(lat, h)
+            items.append({"instance_id": f"uuid:{uuid.uuid4()}", "form_id": "visit", "household_id": codes[h][0],
+                          "captured_at": (now - timedelta(days=365) + step * k).isoformat(),
+                          "location": {"lat": y, "lon": x, "accuracy": 4 + k % 9, "altitude": 30 + k % 7},
+                          "answers": {"visit_type": "routine", "concerns": "ok"}})
+        for at in range(0, len(items), 100):
+            response = client.post("/api/v1/sync/push", json={"submissions": items[at:at + 100]},
+                                   headers={"Authorization": f"Bearer {token}"})
+            if response.status_code != 200:
+                raise SystemExit(f"history batch refused: {response.status_code} {response.data[:300]!r}")
 
 
 def _resolved_case(household) -> None:
@@ -185,6 +212,8 @@ def main():
                         help="gunicorn config file, production's by default (its keep-alive cap included); '' for "
                              "gunicorn's defaults. Workers, threads, bind, logs and --preload come from the options "
                              "here; worker restarts (max_requests) are off")
+    parser.add_argument("--history", type=int, default=0,
+                        help="earlier visits per cadre (a year's worth: about 600), stored before timing")
     parser.add_argument("--gunicorn", default="", help="more gunicorn options, e.g. '--worker-connections 2'")
     args = parser.parse_args()
     n, batches, repeats = min(args.n, 20000), min(args.batches, 400), max(1, min(args.repeats, 9))
@@ -199,7 +228,7 @@ def main():
     db_pids = _postgres_pids(env["DATABASE_URL"])
     deadlocks = getattr(db_pids, "deadlocks", None)
     deadlocks_before = deadlocks() if deadlocks else None
-    tokens, form_xml = seed(env, cadres=CADRES, resolved_cases="realistic" in mixes)
+    tokens, form_xml = seed(env, cadres=CADRES, resolved_cases="realistic" in mixes, history=args.history)
     openrosa_runs = len(mixes) * len(clients_list) * repeats
     json_runs = 0 if args.no_json else len(clients_list) * repeats
     plan_days((8 * args.workers + openrosa_runs * n + json_runs * batches * 100) // CADRES + 1)
@@ -220,7 +249,7 @@ def main():
         pids.db = db_pids
         print(f"database: {env['DATABASE_URL'].split('://')[0]}, gunicorn workers: {args.workers}, "
               f"threads: {args.threads}, config: {args.config or 'none'}, cores: {os.cpu_count()}, commit: {_commit()}, "
-              f"load average: {_loadavg()}, {python_speed()}", flush=True)
+              f"history: {args.history} visits a cadre, load average: {_loadavg()}, {python_speed()}", flush=True)
         warm_up = [(1, x) for x in _instances(form_xml, tokens, 8 * args.workers, 4)]
         run_phase("warm-up", warm_up, 4, _post_openrosa, pids, time.monotonic() + 60, quiet=True)
         for mix in mixes:
