@@ -71,7 +71,7 @@ def build_instance_xml(form_xml, answers: dict, instance_id: str,
     root = etree.Element(etree.QName(template).localname, nsmap=nsmap)
     for key, value in template.attrib.items():
         root.set(key, value)
-    _fill(template, root, "", "", answers, repeats)
+    fill_planned(fill_plan(template, repeats), root, answers, None)
     meta = _child(root, "meta")
     if meta is None:
         meta = etree.SubElement(root, "meta")
@@ -170,26 +170,59 @@ def _flatten(el, path, rel, repeats, out, top=False):
             out[child_rel] = child.text
 
 
-def _fill(template, target, path, rel, answers, repeats):
-    """Copy the template's children into target, filled from answers."""
-    done = set()
+#: kinds of a fill plan's steps
+_LEAF, _GROUP, _REPEAT = 0, 1, 2
+
+
+def fill_plan(template, repeats, path: str = "", rel: str = "") -> tuple:
+    """The template's children as steps (kind, name, relative path, answers kept, flattened, inner
+    steps), worked out once per form (the template walked once): fill_planned builds an instance from
+    them, and can flatten it as _flatten would read it back, without walking the built tree.
+
+    Every element of the template gets one in the instance, in order, except repeats (one per item
+    of the answer's list; pyxform writes a template and a first copy, taken once); the root's meta
+    group is built empty (ingest fills instanceID)."""
+    steps, done = [], set()
     for node in template:
         if not isinstance(node.tag, str):
             continue
         name = _local(node)
         child_path, child_rel = f"{path}{name}", f"{rel}{name}"
+        flattened = not (not path and name == "meta")  # _flatten(top=True) leaves the root's meta out
         if child_path in repeats:
             if name in done:
                 continue  # pyxform writes a template and a first copy
             done.add(name)
-            items = answers.get(child_rel) or []
-            for item in items if isinstance(items, list) else []:
-                element = etree.SubElement(target, name)
-                _fill(node, element, child_path + "/", "", item if isinstance(item, dict) else {}, repeats)
+            steps.append((_REPEAT, name, child_rel, True, flattened, fill_plan(node, repeats, child_path + "/", "")))
         elif any(isinstance(c.tag, str) for c in node):
-            element = etree.SubElement(target, name)
-            group_answers = {} if not path and name == "meta" else answers
-            _fill(node, element, child_path + "/", child_rel + "/", group_answers, repeats)
+            inner = fill_plan(node, repeats, child_path + "/", child_rel + "/")
+            steps.append((_GROUP, name, child_rel, flattened, flattened, inner))  # the root's meta: no answers
         else:
-            element = etree.SubElement(target, name)
-            element.text = format_value(answers.get(child_rel)) or None
+            steps.append((_LEAF, name, child_rel, True, flattened, None))
+    return tuple(steps)
+
+
+def fill_planned(steps: tuple, target, answers: dict, out: dict | None) -> None:
+    """Build the steps' elements under target from answers (text as format_value writes it) and,
+    unless out is None, add to out what _flatten reads from them: non-blank texts by relative path,
+    repeats as lists of their items' answers; the root's meta is left out."""
+    sub = etree.SubElement
+    for kind, name, rel, kept, flattened, inner in steps:
+        into = out if flattened else None
+        if kind == _LEAF:
+            element = sub(target, name)
+            text = format_value(answers.get(rel))
+            if text:
+                element.text = text
+                if into is not None and text.strip() and rel not in into:
+                    into[rel] = text
+        elif kind == _GROUP:
+            fill_planned(inner, sub(target, name), answers if kept else {}, into)
+        else:
+            items = answers.get(rel) or []
+            for item in items if isinstance(items, list) else []:
+                flat: dict = {}
+                fill_planned(inner, sub(target, name), item if isinstance(item, dict) else {},
+                             flat if into is not None else None)
+                if flat:
+                    into.setdefault(rel, []).append(flat)

@@ -215,9 +215,10 @@ def _prepare_json(upload: Upload, now, known, versions) -> Candidate:
 
 def finish_json(c: Candidate, household) -> None:
     """Build the XML a device would have sent, and flatten it back so both protocols look alike."""
-    root = c.spec.build_tree(c.answers, c.instance_id, c.deprecated_id)
+    flat: dict = {}  # what parse_instance(raw_xml) gives, without parsing again
+    root = c.spec.build_tree(c.answers, c.instance_id, c.deprecated_id, flat)
     c.raw_xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8").decode("utf-8")
-    c.answers = c.spec.flatten(root)  # what parse_instance(raw_xml) gives, without parsing again
+    c.answers = flat
     c.needs_xml = False
 
 

@@ -41,6 +41,7 @@ class FormSpec:
     _repeats: frozenset = frozenset()
     _media_full: frozenset = frozenset()
     _nsmap: dict = field(default_factory=dict)
+    _plan: tuple = ()
 
     def media_names(self, answers: dict) -> list[str]:
         """File names the answers name in media questions, at any repeat depth, in order, without repeats."""
@@ -66,19 +67,14 @@ class FormSpec:
         return etree.tostring(self.build_tree(answers, instance_id, deprecated_id), xml_declaration=True,
                               encoding="UTF-8")
 
-    def flatten(self, root) -> dict:
-        """Answers of a built instance, as forms.answers.parse_instance would give them."""
-        out: dict = {}
-        answers_lib._flatten(root, "", "", self._repeats, out, top=True)
-        return out
-
-    def build_tree(self, answers: dict, instance_id: str, deprecated_id: str | None = None):
-        """The instance element build_xml serialises."""
+    def build_tree(self, answers: dict, instance_id: str, deprecated_id: str | None = None, flat=None):
+        """The instance element build_xml serialises; with `flat` (a dict), the answers it holds are
+        added to it too, as forms.answers.parse_instance would read them from its XML."""
         template = self._template
         root = etree.Element(etree.QName(template).localname, nsmap=self._nsmap)
         for key, value in template.attrib.items():
             root.set(key, value)
-        answers_lib._fill(template, root, "", "", answers, self._repeats)
+        answers_lib.fill_planned(self._plan, root, answers, flat)
         meta = answers_lib._child(root, "meta")
         if meta is None:
             meta = etree.SubElement(root, "meta")
@@ -153,6 +149,7 @@ def build_spec(md5: str, xml: str) -> FormSpec:
     html = parse_xform(xml)
     spec._template = primary_instance_root(html)
     spec._repeats = frozenset(f.path for f in fields if f.type == "repeat")
+    spec._plan = answers_lib.fill_plan(spec._template, spec._repeats)
     spec._media_full = frozenset(f.path for f in fields if f.type in MEDIA_TYPES)
     spec._nsmap = {p: uri for p, uri in html.nsmap.items() if p in answers_lib.SUBMISSION_PREFIXES}
     return spec
