@@ -68,24 +68,7 @@ def build_instance_xml(form_xml, answers: dict, instance_id: str,
     template = primary_instance_root(html)
     repeats = {f.path for f in parse_fields(form_xml) if f.type == "repeat"}
     nsmap = {p: uri for p, uri in html.nsmap.items() if p in SUBMISSION_PREFIXES}
-    root = etree.Element(etree.QName(template).localname, nsmap=nsmap)
-    for key, value in template.attrib.items():
-        root.set(key, value)
-    fill_planned(fill_plan(template, repeats), root, answers, None)
-    meta = _child(root, "meta")
-    if meta is None:
-        meta = etree.SubElement(root, "meta")
-    id_node = _child(meta, "instanceID")
-    if id_node is None:
-        id_node = etree.Element("instanceID")
-        meta.insert(0, id_node)
-    id_node.text = instance_id
-    if deprecated_id:
-        old = _child(meta, "deprecatedID")
-        if old is None:
-            old = etree.Element("deprecatedID")
-            id_node.addnext(old)
-        old.text = deprecated_id
+    root = build_instance(template, fill_plan(template, repeats), nsmap, answers, instance_id, deprecated_id)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
@@ -200,6 +183,33 @@ def fill_plan(template, repeats, path: str = "", rel: str = "") -> tuple:
         else:
             steps.append((_LEAF, name, child_rel, True, flattened, None))
     return tuple(steps)
+
+
+def build_instance(template, steps: tuple, nsmap: dict, answers: dict, instance_id: str,
+                   deprecated_id: str | None = None, flat: dict | None = None):
+    """The instance element of these answers: the template's root (its attributes, the submission
+    prefixes in nsmap), the steps filled (flat, when given, gets the answers as parse_instance reads
+    them), and meta/instanceID (and deprecatedID, after it) set, made when the template has none."""
+    root = etree.Element(etree.QName(template).localname, nsmap=nsmap)
+    for key, value in template.attrib.items():
+        root.set(key, value)
+    fill_planned(steps, root, answers, flat)
+    # built elements have no namespace: lxml finds them by tag (what _child would, without _local per child)
+    meta = next(root.iterchildren("meta"), None)
+    if meta is None:
+        meta = etree.SubElement(root, "meta")
+    id_node = next(meta.iterchildren("instanceID"), None)
+    if id_node is None:
+        id_node = etree.Element("instanceID")
+        meta.insert(0, id_node)
+    id_node.text = instance_id
+    if deprecated_id:
+        old = next(meta.iterchildren("deprecatedID"), None)
+        if old is None:
+            old = etree.Element("deprecatedID")
+            id_node.addnext(old)
+        old.text = deprecated_id
+    return root
 
 
 def fill_planned(steps: tuple, target, answers: dict, out: dict | None) -> None:

@@ -70,26 +70,8 @@ class FormSpec:
     def build_tree(self, answers: dict, instance_id: str, deprecated_id: str | None = None, flat=None):
         """The instance element build_xml serialises; with `flat` (a dict), the answers it holds are
         added to it too, as forms.answers.parse_instance would read them from its XML."""
-        template = self._template
-        root = etree.Element(etree.QName(template).localname, nsmap=self._nsmap)
-        for key, value in template.attrib.items():
-            root.set(key, value)
-        answers_lib.fill_planned(self._plan, root, answers, flat)
-        meta = answers_lib._child(root, "meta")
-        if meta is None:
-            meta = etree.SubElement(root, "meta")
-        id_node = answers_lib._child(meta, "instanceID")
-        if id_node is None:
-            id_node = etree.Element("instanceID")
-            meta.insert(0, id_node)
-        id_node.text = instance_id
-        if deprecated_id:
-            old = answers_lib._child(meta, "deprecatedID")
-            if old is None:
-                old = etree.Element("deprecatedID")
-                id_node.addnext(old)
-            old.text = deprecated_id
-        return root
+        return answers_lib.build_instance(self._template, self._plan, self._nsmap, answers, instance_id,
+                                          deprecated_id, flat)
 
 
 def spec_for(row: VersionRow) -> FormSpec:
