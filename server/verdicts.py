@@ -8,7 +8,7 @@ Two kinds of flag (codes in server/submissions/reasons.py):
   accuracy, altitude 0). These are recomputed whenever a neighbour arrives, in any order.
 A record with any flag is `suspect`; otherwise its status is where its fix lies (geo.location_status).
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -32,9 +32,9 @@ COPY_DECIMALS = 7
 GPS_GRADE_M = 20.0
 
 
-@dataclass
+@dataclass(slots=True)
 class Facts:
-    """One submission as the checks see it."""
+    """One submission as the checks see it (made for every stored neighbour of every submission)."""
     key: object
     submitter_id: int | None
     device_id: int | None
@@ -45,7 +45,6 @@ class Facts:
     accuracy: float | None = None
     altitude: float | None = None
     kind: str = "visit"
-    flags: list = field(default_factory=list)
 
     @property
     def has_fix(self) -> bool:
