@@ -10,7 +10,7 @@ import json
 from datetime import datetime, timedelta, timezone
 from operator import itemgetter
 
-from sqlalchemy import Text, bindparam, literal_column, type_coerce, union_all
+from sqlalchemy import Text, bindparam, literal_column, tuple_, type_coerce, union_all
 
 from .. import verdicts
 from ..extensions import db
@@ -234,12 +234,16 @@ def _stored_around(actor, device, lo, hi, new_facts) -> list:
     params = {"submitter": actor.id, "lo": lo - 2 * RECHECK, "hi": hi, "far": hi + 2 * RECHECK}
     if device_id is not None:
         params["device"] = device_id
+    connection = db.session.connection()
+    pairs = connection.dialect.name == "postgresql"
     if len(pins) == 1:  # one visit (OpenRosa): equalities, a statement SQLAlchemy need not render again
         params["lat"], params["lon"] = pins[0]
+    elif pins and pairs:
+        params["pins"] = sorted(pins)
     elif pins:
         params["lats"], params["lons"] = sorted({p[0] for p in pins}), sorted({p[1] for p in pins})
     before, after, same_pin = {}, {}, []
-    for row in db.session.connection().execute(_around(device_id is not None, min(len(pins), 2)), params):
+    for row in connection.execute(_around(device_id is not None, min(len(pins), 2), pairs), params):
         part = row[_PART]
         if part == "p":
             same_pin.append(row)
@@ -267,15 +271,18 @@ def _stored_flags(value) -> list | None:
 _AROUND: dict = {}
 
 
-def _around(with_device: bool, with_pins: int):
+def _around(with_device: bool, with_pins: int, pairs: bool = False):
     """The statement _stored_around runs, built once per shape: the NEIGHBOURS_EACH_SIDE nearest
     current located records before (`part` b) and after (a) the batch, of the cadre and of the
     device separately (each an index range scan: ix_submissions_submitter, ix_submissions_device;
     the device's part leaves out the cadre's own records, which the cadre's part already has: the
     nearest of the union are the nearest of the two parts all the same), and up to 200 of the cadre's
-    visits at one of the batch's pins (p: latitude and longitude both among the batch's; `with_pins`
-    0 none, 1 a single pin, 2 several), in one UNION ALL."""
-    key = (with_device, with_pins)
+    visits at one of the batch's pins (p; `with_pins` 0 none, 1 a single pin, 2 several), in one UNION
+    ALL. Several pins: `pairs` (PostgreSQL) as (lat, lon) pairs, which its planner turns into one seek of
+    ix_submissions_pin a pin (with a latitude list and a longitude list it seeks the submitter alone and
+    filters every record the cadre sent); SQLite seeks all three columns from the two lists, and
+    does not from pairs."""
+    key = (with_device, with_pins, pairs)
     if key not in _AROUND:
         near = [Submission.is_current.is_(True), Submission.lat.is_not(None)]
         earlier = [Submission.captured_at >= bindparam("lo"), Submission.captured_at <= bindparam("hi")]
@@ -298,6 +305,7 @@ def _around(with_device: bool, with_pins: int):
                 Submission.submitter_id == bindparam("submitter"), Submission.is_current.is_(True),
                 Submission.kind == literal_column("'visit'"), *(
                     (Submission.lat == bindparam("lat"), Submission.lon == bindparam("lon")) if with_pins == 1 else
+                    (tuple_(Submission.lat, Submission.lon).in_(bindparam("pins", expanding=True)),) if pairs else
                     (Submission.lat.in_(bindparam("lats", expanding=True)),
                      Submission.lon.in_(bindparam("lons", expanding=True))))).limit(200))
         _AROUND[key] = union_all(*(db.select(part.subquery()) for part in parts))
