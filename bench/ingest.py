@@ -252,9 +252,11 @@ def main():
               f"history: {args.history} visits a cadre, load average: {_loadavg()}, {python_speed()}", flush=True)
         cap = int(os.environ.get("LIANHU_KEEPALIVE_REQUESTS", 20))
         if not args.no_json and args.config and batches < cap * max(clients_list):
+            enough = cap * 2 * max(clients_list)
             print(f"note: {batches} JSON batches over {max(clients_list)} clients is fewer a client than the keep-alive "
                   f"cap ({cap} requests): no connection is ever told to reconnect, so a run whose connections all fell "
-                  f"to one worker runs on one core; --batches {cap * 2 * max(clients_list)} lets the cap act", flush=True)
+                  f"to one worker runs on one core; "
+                  + (f"--batches {enough} lets the cap act" if enough <= 400 else "use fewer clients"), flush=True)
         warm_up = [(1, x) for x in _instances(form_xml, tokens, 8 * args.workers, 4)]
         run_phase("warm-up", warm_up, 4, _post_openrosa, pids, time.monotonic() + 60, quiet=True)
         for mix in mixes:
