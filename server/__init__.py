@@ -76,6 +76,8 @@ def create_app(config: type | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     with app.app_context():
+        from . import epochs
+        epochs.install(db.engine)
         if db.engine.dialect.name == "sqlite":
             _sqlite_pragmas(db.engine)
             if app.config["SQLITE_WRITE_QUEUE"]:

@@ -23,7 +23,9 @@ DEV_SECRET_KEY = "dev-only-not-secret"
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = database_url(f"sqlite:///{INSTANCE / 'lianhu.db'}")
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    #: no pool_pre_ping: a connection leaving the pool is checked by reading the cache epochs
+    #: (server/epochs.py, install), one statement that does both
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     ATTACHMENT_DIR = os.environ.get("ATTACHMENT_DIR", str(INSTANCE / "attachments"))
     #: development mode allows HTTP Basic over plain HTTP
     DEVELOPMENT = os.environ.get("LIANHU_ENV", "development") == "development"

@@ -3,14 +3,20 @@
 Each gunicorn worker (and each app server) caches device tokens with their users, and form versions,
 per process. Triggers on users and devices (revoked, re-keyed, moved to another user, deleted) move
 the `auth` epoch on; triggers on forms and form_versions move `forms` on; every writer, the CLI and
-bulk SQL included, goes through them. A request reads both counters in one statement (once per
-request) and uses a cached entry only when it was loaded at the epoch read now, so a revoked token
-or a deactivated user stops working in every worker at the commit that changed it.
+bulk SQL included, goes through them. A request reads both counters once and uses a cached entry
+only when it was loaded at the epoch read now, so a revoked token or a deactivated user stops
+working in every worker at the commit that changed it.
+
+The counters are read when the request takes its database connection from the pool (`install`): the
+read is also the check that the connection still works, which `pool_pre_ping` made with a statement
+of its own (a round trip on PostgreSQL), and it costs no SQLAlchemy statement. A request that finds
+no such read on its connection (its connection was taken before the request began) reads them with
+a statement of its own, as before.
 """
 import secrets
 
 from flask import current_app, g, has_request_context, request
-from sqlalchemy import BigInteger, String, select
+from sqlalchemy import BigInteger, String, event, exc, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .extensions import db
@@ -29,6 +35,47 @@ class CacheEpoch(db.Model):
 
 
 _READ = select(CacheEpoch.name, CacheEpoch.value)
+_CHECKOUT_READ = "SELECT name, value FROM cache_epochs"
+#: where a checkout leaves the counters it read, in the pooled connection's info (gone at check-in)
+_AT_CHECKOUT = "lianhu.epochs"
+_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE (psycopg is not imported on SQLite)
+
+
+def install(engine) -> None:
+    """Read the counters whenever a connection leaves the pool, as the ping that proves it alive
+    (instead of pool_pre_ping's): a connection that fails it is discarded and another one taken,
+    as pool_pre_ping does. PostgreSQL: read outside a transaction (autocommit for the one
+    statement, as SQLAlchemy's own ping), so the request's transaction starts as it did."""
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "checkout")
+    def read_at_checkout(dbapi_connection, record, _proxy):
+        # PostgreSQL: autocommit for this read unless it is on already, or a connect hook left a
+        # transaction open (then the read is part of it)
+        toggle = (dialect.name == "postgresql" and not dbapi_connection.autocommit
+                  and dbapi_connection.info.transaction_status == _IDLE)
+        cursor = None
+        try:
+            if toggle:
+                dbapi_connection.autocommit = True
+            cursor = dbapi_connection.cursor()
+            cursor.execute(_CHECKOUT_READ)
+            values = dict(cursor.fetchall())
+            # only the request that took the connection may use them (see _read)
+            record.info[_AT_CHECKOUT] = (request._get_current_object() if has_request_context() else None, values)
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, dbapi_connection, cursor):
+                raise exc.DisconnectionError() from error  # the pool takes another connection
+            record.info.pop(_AT_CHECKOUT, None)  # no table yet (before the migrations): read later
+        finally:
+            if cursor is not None:
+                cursor.close()
+            if toggle and not dbapi_connection.closed:
+                dbapi_connection.autocommit = False
+
+    @event.listens_for(engine, "checkin")
+    def forget_at_checkin(_dbapi_connection, record):
+        record.info.pop(_AT_CHECKOUT, None)
 
 
 def current(name: str) -> int | None:
@@ -41,7 +88,14 @@ def _read() -> dict:
     memo = g.get("cache_epochs") if has_request_context() else None
     if memo is not None and memo[0] is request._get_current_object():
         return memo[1]
-    values = dict(db.session.connection().execute(_READ).all())
+    connection = db.session.connection()
+    # the read made when this request took its connection; a connection taken before the request
+    # began (outside requests, or kept from an earlier one) is read again
+    at_checkout = connection.info.get(_AT_CHECKOUT)
+    if at_checkout is not None and has_request_context() and at_checkout[0] is request._get_current_object():
+        values = at_checkout[1]
+    else:
+        values = dict(connection.execute(_READ).all())
     missing = [n for n in NAMES if n not in values]
     if missing:  # what this transaction put back (or a concurrent one did): should it roll back, the
         _seed(missing)  # next seed is another random value, which no entry cached now can match

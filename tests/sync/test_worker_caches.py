@@ -68,7 +68,26 @@ def test_a_cached_token_reads_no_device_row(worker_b, world, db, statements):
     statements.clear()
     assert _form_list(worker_b, token).status_code == 200
     assert not any("FROM devices" in s or "FROM users" in s for s in statements), statements
-    assert any("FROM cache_epochs" in s for s in statements)
+    # the epochs were read as the request took its connection (the pool's check), not by a statement
+    assert not any("FROM cache_epochs" in s for s in statements), statements
+
+
+def test_a_connection_that_died_in_the_pool_is_replaced(worker_b, world, db):
+    """The epochs read at checkout is also the connection's liveness check (pool_pre_ping's job): a
+    pooled connection the server closed is discarded and the request goes on with a new one."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("a SQLite file has no server to close the connection")
+    _, token = _device(db, world.cadre)
+    _warm(worker_b, token)
+    from server.extensions import db as worker_db
+    with worker_b.app_context():
+        pids = {row[0] for row in worker_db.session.execute(text("SELECT pg_backend_pid()"))}
+        worker_db.session.remove()  # back to worker B's pool, which now holds that connection
+    killed = db.session.execute(text("SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM "
+                                     "pg_stat_activity WHERE pid = ANY(:pids)) t"), {"pids": list(pids)}).scalar()
+    assert killed == 1
+    response = _form_list(worker_b, token)
+    assert response.status_code == 200, response.data[:300]
 
 
 def test_a_token_revoked_through_one_worker_is_refused_by_the_other(worker_b, world, db, client):
