@@ -50,8 +50,12 @@ def ingest(actor, device, uploads: list[Upload], *, quarantine: bool = True) -> 
     """Ingest uploads from one actor/device; refused ones are quarantined. Flushes, never commits."""
     alone = len(uploads) == 1 and uploads[0].protocol == "openrosa"
     for attempt in range(MAX_ATTEMPTS):
+        # the lone item of an OpenRosa request is first taken as new, without looking for its
+        # instanceID (nearly every one is): the unique instanceID refuses a duplicate's INSERT, and
+        # the request runs again with the look-up, which answers "duplicate"
+        optimistic = alone and attempt == 0
         try:
-            outcomes = _run(actor, device, uploads, alone)
+            outcomes = _run(actor, device, uploads, alone, optimistic)
             break
         except inserts.Refused as exc:  # the database refused the lone item: its request stores nothing else
             db.session.rollback()
@@ -63,8 +67,9 @@ def ingest(actor, device, uploads: list[Upload], *, quarantine: bool = True) -> 
             # PostgreSQL chose this transaction as a deadlock's victim: start again
             if isinstance(exc, OperationalError) and _sqlstate(exc) not in RETRY_STATES:
                 raise
-            current_app.logger.warning("ingest: batch of %d run again (attempt %d): %s", len(uploads),
-                                       attempt + 2, _sqlstate(exc) or type(exc).__name__)
+            (current_app.logger.info if optimistic else current_app.logger.warning)(
+                "ingest: batch of %d run again (attempt %d): %s", len(uploads), attempt + 2,
+                _sqlstate(exc) or type(exc).__name__)
             db.session.rollback()
             if attempt == MAX_ATTEMPTS - 1:
                 raise
@@ -81,7 +86,7 @@ def _sqlstate(exc) -> str | None:
     return getattr(getattr(exc, "orig", None), "sqlstate", None) or getattr(getattr(exc, "orig", None), "pgcode", None)
 
 
-def _run(actor, device, uploads, alone=False):
+def _run(actor, device, uploads, alone=False, optimistic=False):
     now = utcnow()
     config = current_app.config
     outcomes = [Outcome(upload=u) for u in uploads]
@@ -97,8 +102,8 @@ def _run(actor, device, uploads, alone=False):
             outcome.problem = exc
             outcome.instance_id = prepare.guess_instance_id(outcome.upload)
     known.load_codes(c.household_code for _, c in candidates if c.household_code)
-    existing = _existing({c.instance_id for _, c in candidates} | {c.deprecated_id for _, c in candidates
-                                                                    if c.deprecated_id})
+    wanted = {c.instance_id for _, c in candidates} | {c.deprecated_id for _, c in candidates if c.deprecated_id}
+    existing = {} if optimistic and not any(c.deprecated_id for _, c in candidates) else _existing(wanted)
     # the travel-speed check against the previous fix decides only a resident answer's verdict: every
     # other new item gets its verdict from checks.check_new, which looks at the neighbours itself
     fixes = _Fixes(actor.id, [c.captured_at for _, c in candidates if c.point and c.upload.protocol == "resident"])

@@ -191,29 +191,61 @@ def test_two_concurrent_pushes_of_one_batch_leave_one_row_each(app, world, token
 
 def test_insert_race_is_resolved_as_duplicate_after_integrity_error(app, world, device_token, visit_xml, db,
                                                                      monkeypatch):
-    """Both requests see no row, both insert: the loser rolls back, re-evaluates, and answers 201."""
+    """Both requests take the lone item as new (no look-up of its instanceID on a first attempt), both
+    insert: the loser's INSERT is refused by the unique instanceID, it rolls back, runs again with the
+    look-up, finds the winner's row and answers 201."""
     from io import BytesIO
     from server.submissions import ingest
     token = device_token(world.cadre)
     app.test_client().head(f"/key/{token}/openrosa/submission")  # last_seen set now, not during the race
     xml = visit_xml(token, world.h1, lat=world.h1.lat + 0.00007, lon=world.h1.lon)
-    barrier, original, calls = threading.Barrier(2), ingest._existing, []
+    barrier, calls = threading.Barrier(2), []
+    original_existing, original_insert = ingest._existing, ingest.inserts.insert_checked
 
-    def existing_then_wait(ids):
-        found = original(ids)
+    def existing(ids):
+        found = original_existing(ids)
         calls.append(bool(found))
-        if len(calls) <= 2:
-            barrier.wait(timeout=20)
         return found
-    monkeypatch.setattr(ingest, "_existing", existing_then_wait)
+
+    def insert_together(created, alone=False):
+        if not calls:  # both first attempts reach their INSERT before either has stored anything
+            barrier.wait(timeout=20)
+        return original_insert(created, alone)
+    monkeypatch.setattr(ingest, "_existing", existing)
+    monkeypatch.setattr(ingest.inserts, "insert_checked", insert_together)
 
     def send(client):
         return client.post(f"/key/{token}/openrosa/submission", content_type="multipart/form-data",
                            data={"xml_submission_file": (BytesIO(xml), "s.xml", "text/xml")}).status_code
     assert _race(app, 2, send) == [201, 201]
-    assert calls == [False, False, True]  # the loser's retry found the winner's row
+    assert calls == [True]  # only the loser's second attempt looked, and found the winner's row
     db.session.expire_all()
     assert _count(db, Submission) == 1 and _count(db, QuarantineItem) == 0
+
+
+def test_a_resent_submission_is_a_duplicate_and_changes_nothing(app, world, device_token, visit_xml, db):
+    """The same bytes sent again (the phone never saw the first answer): 201 again, one record, one
+    audit entry, the household's coverage as after the first."""
+    from io import BytesIO
+    from server.audit.models import AuditEntry
+    from server.coverage.models import CoverageMonth
+    token = device_token(world.cadre)
+    xml = visit_xml(token, world.h1, lat=world.h1.lat + 0.00007, lon=world.h1.lon)
+
+    def send():
+        return app.test_client().post(f"/key/{token}/openrosa/submission", content_type="multipart/form-data",
+                                      data={"xml_submission_file": (BytesIO(xml), "s.xml", "text/xml")})
+
+    def state():
+        db.session.expire_all()
+        return (_count(db, Submission), _count(db, AuditEntry),
+                sorted((m.household_id, m.month, m.visits, m.counted) for m in db.session.scalars(db.select(CoverageMonth))))
+    first = send()
+    assert first.status_code == 201
+    after_first = state()
+    again = send()
+    assert again.status_code == 201 and b"already" in again.data.lower(), again.data
+    assert state() == after_first and after_first[0] == 1
 
 
 def test_rejected_push_item_is_reprocessed_after_publishing_its_form(client, world, token_for, db):
