@@ -28,13 +28,14 @@ _SOURCES: dict = {}
 _STATEMENTS: dict = {}
 
 
-def source(table, names: tuple, dialect):
+def source(table, names: tuple, dialect, prefix: str = "p"):
     """SELECT * FROM unnest(CAST(:p0 AS type[]), ...): the rows of `arrays`, as a select whose
-    columns are the table's `names` (for INSERT ... FROM SELECT, an UPDATE ... FROM, a join)."""
-    key = (table.name, names)
+    columns are the table's `names` (for INSERT ... FROM SELECT, an UPDATE ... FROM, a join).
+    `prefix` names the parameters (two sources in one statement need two)."""
+    key = (table.name, names, prefix)
     if key not in _SOURCES:
         columns = [table.c[name] for name in names]
-        casts = ", ".join(f"CAST(:p{at} AS {c.type.dialect_impl(dialect).compile(dialect=dialect)}[])"
+        casts = ", ".join(f"CAST(:{prefix}{at} AS {c.type.dialect_impl(dialect).compile(dialect=dialect)}[])"
                           for at, c in enumerate(columns))
         processors = [_processor(c, dialect) for c in columns]
         _SOURCES[key] = (text(f"SELECT * FROM unnest({casts}) AS u({', '.join(names)})").columns(*columns),
@@ -51,15 +52,15 @@ def _processor(column, dialect):
     return lambda v: process(float(v) if isinstance(v, int) else v)
 
 
-def arrays(table, names: tuple, rows: list, dialect, defaults=None) -> dict:
+def arrays(table, names: tuple, rows: list, dialect, defaults=None, prefix: str = "p") -> dict:
     """The parameters of source(): one list per column, each value through its column type's bind
     processing; a value a row leaves out is taken from `defaults`, else NULL."""
-    source(table, names, dialect)
-    processors, defaults = _SOURCES[(table.name, names)][1], defaults or {}
+    source(table, names, dialect, prefix)
+    processors, defaults = _SOURCES[(table.name, names, prefix)][1], defaults or {}
     params = {}
     for at, (name, process) in enumerate(zip(names, processors)):
         values = [row.get(name, defaults.get(name)) for row in rows]
-        params[f"p{at}"] = BinaryArray(map(process, values) if process is not None else values)
+        params[f"{prefix}{at}"] = BinaryArray(map(process, values) if process is not None else values)
     return params
 
 

@@ -21,6 +21,7 @@ from datetime import timedelta, timezone
 
 from sqlalchemy import bindparam, case, delete, except_, exists, func, insert, literal, or_, select, true, union_all
 
+from .. import pg_bulk
 from ..extensions import db
 from ..households.models import CATEGORIES, Assignment, Household
 from ..models_base import UtcDateTime
@@ -160,12 +161,45 @@ def upkeep(household_ids, added=None, lock=False):
     else:
         rows = rows + list(added)
     dialect = connection.dialect.name
-    delta = _delta(before, _shares(villages, rows), ("period_key", "area_id"))
-    if delta:
-        connection.execute(_upsert(dialect), delta)
-    delta = _delta(cadres_before, cadre_aggregates.shares(links, rows), ("period_key", "cadre_id", "area_id"))
-    if delta:
-        connection.execute(_upsert(dialect, CK), delta)
+    areas = _delta(before, _shares(villages, rows), _AREA_KEY)
+    cadres = _delta(cadres_before, cadre_aggregates.shares(links, rows), _CADRE_KEY)
+    if (areas or cadres) and dialect == "postgresql":  # one statement, not an execute per row and table
+        connection.execute(_pg_upsert_both(), {**pg_bulk.arrays(K, _AREA_KEY + _COUNTS, areas, connection.dialect,
+                                                                prefix="a"),
+                                               **pg_bulk.arrays(CK, _CADRE_KEY + _COUNTS, cadres, connection.dialect,
+                                                                prefix="c")})
+        return
+    if areas:
+        connection.execute(_upsert(dialect), areas)
+    if cadres:
+        connection.execute(_upsert(dialect, CK), cadres)
+
+
+_AREA_KEY, _CADRE_KEY, _COUNTS = ("period_key", "area_id"), ("period_key", "cadre_id", "area_id"), ("visited", "flagged")
+
+
+@lru_cache(maxsize=1)
+def _pg_upsert_both():
+    """PostgreSQL: the villages' and the cadres' differences in one statement from arrays (either may
+    be empty), the villages' first: the cadres' INSERT reads the villages' (a data-modifying WITH)
+    before its first row, so the rows are taken in the order every other writer takes them."""
+    from sqlalchemy.dialects.postgresql import insert as upsert
+    dialect = db.engine.dialect
+
+    def from_arrays(table, names, prefix):
+        statement = upsert(table).from_select(names + _COUNTS, pg_bulk.source(table, names + _COUNTS, dialect, prefix))
+        return statement.on_conflict_do_update(
+            index_elements=[table.c[n] for n in names],
+            set_={"visited": table.c.visited + statement.excluded.visited,
+                  "flagged": table.c.flagged + statement.excluded.flagged})
+    villages = from_arrays(K, _AREA_KEY, "a").returning(K.c.area_id).cte("villages")
+    first = select(func.count()).select_from(villages).scalar_subquery()
+    cadre_rows = pg_bulk.source(CK, _CADRE_KEY + _COUNTS, dialect, "c").subquery("c")
+    cadres = upsert(CK).from_select(_CADRE_KEY + _COUNTS, select(*cadre_rows.c).where(first >= 0))
+    return cadres.on_conflict_do_update(
+        index_elements=[CK.c[n] for n in _CADRE_KEY],
+        set_={"visited": CK.c.visited + cadres.excluded.visited, "flagged": CK.c.flagged + cadres.excluded.flagged}
+    ).add_cte(villages)
 
 
 def rebuild_aggregates(connection=None, cadres=True) -> dict:
