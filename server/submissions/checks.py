@@ -10,7 +10,7 @@ import json
 from datetime import datetime, timedelta, timezone
 from operator import itemgetter
 
-from sqlalchemy import Text, bindparam, literal_column, tuple_, type_coerce, union_all
+from sqlalchemy import Text, bindparam, cast, literal_column, tuple_, union_all
 
 from .. import verdicts
 from ..extensions import db
@@ -27,12 +27,13 @@ from .reasons import reason_text
 RECHECK = timedelta(hours=3)
 #: at most this many stored records on each side of the batch (a busy cadre's day is ~20)
 NEIGHBOURS_EACH_SIDE = 150
-#: a stored record's columns: the first ten are verdicts.Facts' fields in order; geo_flags comes as the
-#: database gives it (SQLite: JSON text), decoded only for the few records _recheck_stored compares
+#: a stored record's columns: the first ten are verdicts.Facts' fields in order; geo_flags comes as
+#: JSON text (cast: psycopg would decode every neighbour's jsonb), decoded only for the few records
+#: _recheck_stored compares
 _COLUMNS = (Submission.id, Submission.submitter_id, Submission.device_id, Submission.household_id,
             Submission.captured_at, Submission.lat, Submission.lon, Submission.accuracy, Submission.altitude,
             Submission.kind, Submission.geo_status, Submission.base_geo_status,
-            type_coerce(Submission.geo_flags, Text()).label("geo_flags"), Submission.review_state,
+            cast(Submission.geo_flags, Text()).label("geo_flags"), Submission.review_state,
             Submission.geo_reason)
 _ID, _CAPTURED, _PART = 0, 4, len(_COLUMNS)
 _BY_TIME = itemgetter(_CAPTURED)
@@ -263,8 +264,7 @@ def _stored_around(actor, device, lo, hi, new_facts) -> list:
 
 
 def _stored_flags(value) -> list | None:
-    """A stored record's geo_flags as _COLUMNS reads them: SQLite's JSON text decoded (PostgreSQL's
-    driver gives them decoded)."""
+    """A stored record's geo_flags as _COLUMNS reads them (JSON text), decoded."""
     return json.loads(value) if isinstance(value, str) else value
 
 
