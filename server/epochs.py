@@ -50,10 +50,14 @@ def install(engine) -> None:
 
     @event.listens_for(engine, "checkout")
     def read_at_checkout(dbapi_connection, record, _proxy):
-        # PostgreSQL: autocommit for this read unless it is on already, or a connect hook left a
-        # transaction open (then the read is part of it)
-        toggle = (dialect.name == "postgresql" and not dbapi_connection.autocommit
-                  and dbapi_connection.info.transaction_status == _IDLE)
+        # PostgreSQL: autocommit for this read unless it is on already. A connection a connect hook
+        # left in a transaction is not read (a failed read would abort that transaction; the
+        # connection is new, so alive): the request reads the counters itself
+        postgresql = dialect.name == "postgresql"
+        if postgresql and dbapi_connection.info.transaction_status != _IDLE:
+            record.info.pop(_AT_CHECKOUT, None)
+            return
+        toggle = postgresql and not dbapi_connection.autocommit
         cursor = None
         try:
             if toggle:

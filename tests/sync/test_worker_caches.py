@@ -161,3 +161,31 @@ def test_an_emptied_epoch_table_is_put_back_and_serves_nothing_stale(worker_b, w
     assert _form_list(worker_b, token).status_code == 403
     db.session.expire_all()
     assert set(db.session.scalars(db.select(CacheEpoch.name))) == {"auth", "forms"}
+
+
+@pytest.mark.parametrize("connect_hook", [False, True])
+def test_a_database_without_the_epochs_table_still_serves_connections(db, tmp_path, connect_hook):
+    """Before the migrations (a new database) the read at checkout finds no table: the connection is
+    handed out all the same and works, also when a connect hook left it inside a transaction, which
+    a failed read would have aborted (PostgreSQL)."""
+    from sqlalchemy import create_engine
+    from server import epochs
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as conn:
+            conn.execute(text("CREATE SCHEMA IF NOT EXISTS no_tables_yet"))
+        engine = create_engine(db.engine.url, connect_args={"options": "-c search_path=no_tables_yet"})
+    else:
+        engine = create_engine(f"sqlite:///{tmp_path / 'new.db'}")
+    if connect_hook:
+        @event.listens_for(engine, "connect")
+        def hook(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SELECT 1")  # pysqlite and psycopg alike: PostgreSQL is now in a transaction
+            cursor.close()
+    epochs.install(engine)
+    try:
+        for _ in range(2):  # a new connection, then the same one taken again from the pool
+            with engine.connect() as conn:
+                assert conn.execute(text("SELECT 41 + 1")).scalar() == 42
+    finally:
+        engine.dispose()
