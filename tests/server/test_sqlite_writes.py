@@ -69,6 +69,7 @@ def test_a_connection_kept_across_commits_lets_it_go_at_its_next_statement(db, l
 def test_writers_in_many_threads_all_get_through(app, db, lock_path, make_area):
     village = make_area("并发村")
     db.session.commit()
+    village_id = village.id  # read here: the threads touching the expired object would share this session
     errors, per_thread = [], 15
 
     def write(k):
@@ -76,7 +77,7 @@ def test_writers_in_many_threads_all_get_through(app, db, lock_path, make_area):
             try:
                 for i in range(per_thread):
                     _db.session.execute(text("UPDATE areas SET name = :name WHERE id = :id"),
-                                        {"name": f"并发村{k}-{i}", "id": village.id})
+                                        {"name": f"并发村{k}-{i}", "id": village_id})
                     _db.session.commit()
             except Exception as exc:  # noqa: BLE001 (reported below)
                 errors.append(exc)
