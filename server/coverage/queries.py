@@ -67,26 +67,6 @@ def joined_text(*parts):
     return out
 
 
-class by_household(FunctionElement):  # noqa: N801
-    """SQLite: `+kind` keeps the planner off the period index (kind, captured_at, ...), so a small
-    area's visits are read through the household index; elsewhere the column as is."""
-    inherit_cache, name = True, "by_household"
-
-    def __init__(self, column):
-        super().__init__(column)
-        self.type = column.type
-
-
-@compiles(by_household)
-def _by_household(element, compiler, **kw):
-    return compiler.process(element.clauses, **kw)
-
-
-@compiles(by_household, "sqlite")
-def _by_household_sqlite(element, compiler, **kw):
-    return f"+{compiler.process(element.clauses, **kw)}"
-
-
 def key(name: str):
     """A constant string written into the SQL (our own identifiers only: no user input)."""
     assert name.replace("_", "").isalnum()
@@ -100,7 +80,7 @@ def visits_in(period, households=None):
     kind, captured = S.c.kind, S.c.captured_at
     extra = []
     if households is not None:  # read through ix_submissions_household (household, captured_at)
-        kind = by_household(kind)
+        kind = unindexed(kind)
         extra.append(S.c.household_id.in_(households))
     return and_(kind == "visit", S.c.is_current == true(), captured >= literal(period.start, UtcDateTime()),
                 captured < literal(period.end, UtcDateTime()), *extra)
@@ -237,7 +217,7 @@ def flagged_count(period):
     if is_whole_months(period):
         return (select(func.coalesce(func.sum(M.c.flagged), 0))
                 .where(M.c.household_id == H.c.id, month_range(period)).scalar_subquery())
-    return (select(func.count()).where(S.c.household_id == H.c.id, by_household(S.c.kind) == "visit",
+    return (select(func.count()).where(S.c.household_id == H.c.id, unindexed(S.c.kind) == "visit",
                                        S.c.is_current == true(),
                                        S.c.captured_at >= literal(period.start, UtcDateTime()),
                                        S.c.captured_at < literal(period.end, UtcDateTime()),

@@ -24,6 +24,7 @@ from ..submissions.models import Submission
 from ..submissions.rules import counted_clause, is_counted
 from ..submissions.models import FLAGGED_GEO_STATUSES  # noqa: F401  (one definition; re-exported)
 from .aggregates import upkeep
+from .sql_hints import unindexed
 from .models import CoverageMonth
 
 S, M = Submission.__table__, CoverageMonth.__table__
@@ -89,10 +90,12 @@ def _recomputed(dialect: str, household_ids=None):
     """The summary rows as the submissions say they should be (of these households, when given)."""
     month, day = local_month_day(S.c.captured_at, dialect)
     counted = counted_clause(S)  # the one definition (its kind and is_current hold here already)
+    # a few households: their rows through ix_submissions_household (sql_hints.unindexed)
+    kind = S.c.kind if household_ids is None else unindexed(S.c.kind)
     visits = (select(S.c.household_id, month.label("month"), func.coalesce(S.c.submitter_id, 0).label("submitter_id"),
                      day.label("day"), case((counted, 1), else_=0).label("c"),
                      case((S.c.geo_status.in_(FLAGGED_GEO_STATUSES), 1), else_=0).label("f"))
-              .where(S.c.kind == "visit", S.c.is_current == true(), S.c.household_id.is_not(None)))
+              .where(kind == "visit", S.c.is_current == true(), S.c.household_id.is_not(None)))
     if household_ids is not None:
         visits = visits.where(S.c.household_id.in_(household_ids))
     v = visits.subquery("v")

@@ -123,7 +123,7 @@ def refresh_last_counted_visits(household_ids) -> None:
         return
     inner = _S.alias("counted")
     last = (select(func.max(inner.c.captured_at))
-            .where(inner.c.household_id == _H.c.id, counted_clause(inner)).scalar_subquery())
+            .where(inner.c.household_id == _H.c.id, counted_clause(inner, per_household=True)).scalar_subquery())
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         db.session.execute(_H.update().where(_H.c.id.in_(chunk)).values(last_counted_visit_at=last))

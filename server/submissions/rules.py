@@ -8,6 +8,7 @@ and the lifecycle all read it from here.
 from flask import current_app
 from sqlalchemy import and_, true
 
+from ..coverage.sql_hints import unindexed
 from .models import Submission
 
 S = Submission.__table__
@@ -17,9 +18,11 @@ def counted_geo_statuses() -> tuple:
     return tuple(current_app.config["COUNTED_GEO_STATUSES"])
 
 
-def counted_clause(table=S):
-    """SQL: the rows of `table` (the submissions table or an alias of it) that are counted visits."""
-    return and_(table.c.kind == "visit", table.c.is_current == true(), table.c.review_state != "rejected",
+def counted_clause(table=S, per_household=False):
+    """SQL: the rows of `table` (the submissions table or an alias of it) that are counted visits.
+    `per_household`: the query also names the household, whose index should find the rows."""
+    kind = unindexed(table.c.kind) if per_household else table.c.kind
+    return and_(kind == "visit", table.c.is_current == true(), table.c.review_state != "rejected",
                 table.c.geo_status.in_(counted_geo_statuses()))
 
 

@@ -7,6 +7,7 @@ from sqlalchemy.orm import defer, selectinload
 
 from ..areas import services as areas
 from ..audit.models import AuditEntry
+from ..coverage.sql_hints import unindexed
 from ..auth.models import User
 from ..auth.services import require_role
 from ..errors import NotFound
@@ -77,7 +78,9 @@ def list_submissions(actor, *, form=None, kind=None, area=None, cadre=None, hous
         query = query.where(Submission.form_version_id.in_(versions))
     if area is not None:
         query = query.where(Submission.area_id.in_(areas.subtree_ids(areas.get_in_scope(actor, area))))
-    for column, value in ((Submission.kind, kind), (Submission.submitter_id, cadre),
+    # one household's: through its index (household, captured_at), which gives the order too
+    kind_column = unindexed(Submission.kind) if household is not None else Submission.kind
+    for column, value in ((kind_column, kind), (Submission.submitter_id, cadre),
                           (Submission.household_id, household), (Submission.geo_status, geo_status),
                           (Submission.review_state, review_state)):
         if value is not None:
@@ -135,7 +138,8 @@ def _replaced_by_id(submission_id):
 def version_chain(submission: Submission, limit: int = 100) -> dict:
     """The edits around a submission: what it replaces, what replaced it, and the whole chain.
 
-    Only versions no longer current are looked up as replaced (replaces_id has no index)."""
+    Only versions no longer current are looked up as replaced (the newest edit of each by
+    ix_submissions_replaces)."""
     this = _version_ref(submission.id)
     older, ref = [], _version_ref(submission.replaces_id)
     while ref is not None and len(older) < limit:
