@@ -299,8 +299,8 @@ def _around(with_device: bool, with_pins: int, pairs: bool = False):
                          .order_by(Submission.captured_at).limit(NEIGHBOURS_EACH_SIDE))
         if with_pins:
             # `kind` as a literal, so that the planner knows nearly every row is a visit and reads the
-            # submitter's index alone (a bitmap AND with every visit's entry in ix_submissions_kind_captured
-            # was seen on a table never analyzed)
+            # submitter's index alone (a bitmap AND with every visit's entry in an index on kind was
+            # seen on a table never analyzed)
             parts.append(db.select(*_COLUMNS, literal_column("'p'").label("part")).where(
                 Submission.submitter_id == bindparam("submitter"), Submission.is_current.is_(True),
                 Submission.kind == literal_column("'visit'"), *(

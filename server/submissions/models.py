@@ -1,5 +1,5 @@
 """Submissions, their attachments, and the quarantine of what could not be accepted."""
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy import UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -76,13 +76,19 @@ class Submission(db.Model):
         #: without it that part read every record the cadre ever sent, for each submission
         Index("ix_submissions_pin", "submitter_id", "lat", "lon"),
         Index("ix_submissions_area", "area_id", "kind", "captured_at"),
-        Index("ix_submissions_kind_captured", "kind", "captured_at"),
-        Index("ix_submissions_rated_cadre", "rated_cadre_id", "captured_at"),
-        #: covers coverage's scan of a period's visits (index-only: no table reads)
+        #: a cadre's satisfaction answers; only the rows that rate a cadre (migration s11)
+        Index("ix_submissions_rated_cadre", "rated_cadre_id", "captured_at",
+              sqlite_where=text("rated_cadre_id IS NOT NULL"), postgresql_where=text("rated_cadre_id IS NOT NULL")),
+        #: a period's submissions of a kind: the review queue, lists and exports by kind, satisfaction
+        #: answers; index-only for the scans that read its other columns (flagged visits of from/to
+        #: periods that cut a month, scorecards' visits and anomaly counts). Its (kind, captured_at)
+        #: prefix serves what ix_submissions_kind_captured did (dropped: migration s11)
         Index("ix_submissions_visit_period", "kind", "captured_at", "household_id", "submitter_id",
               "geo_status", "review_state", "is_current"),
         Index("ix_submissions_captured", "captured_at", "id"),
-        Index("ix_submissions_replaces", "replaces_id"),
+        #: the edit that replaced a version; only edits (migration s11)
+        Index("ix_submissions_replaces", "replaces_id",
+              sqlite_where=text("replaces_id IS NOT NULL"), postgresql_where=text("replaces_id IS NOT NULL")),
     )
 
 
