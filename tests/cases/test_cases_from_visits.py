@@ -84,20 +84,27 @@ def _resolved_case(db, world, make_submission, ingest_hook, ago=timedelta(days=2
 
 def test_later_visit_yes_confirms_resolved_cases(db, world, make_submission, ingest_hook):
     case = _resolved_case(db, world, make_submission, ingest_hook)
-    ingest_hook(make_submission(world.h1, world.cadre, answers={"cases_confirmed": "yes"}))
-    db.session.refresh(case)
+    household_changed = world.h1.updated_at
+    visit = make_submission(world.h1, world.cadre, answers={"cases_confirmed": "yes"})
+    ingest_hook(visit)
+    # the session's own case object shows the change (no refresh needed)
     assert case.status == "confirmed" and case.confirmed_at is not None
     event = db.session.scalars(db.select(CaseEvent).filter_by(case_id=case.id).order_by(CaseEvent.id.desc())).first()
-    assert (event.action, event.from_status, event.to_status, event.actor_id) == (
-        "confirm", "resolved", "confirmed", world.cadre.id)
-    assert db.session.scalar(db.select(AuditEntry.id).filter_by(action="case.confirm", target_id=str(case.id)))
+    assert (event.action, event.from_status, event.to_status, event.actor_id, event.note) == (
+        "confirm", "resolved", "confirmed", world.cadre.id, f"visit {visit.instance_id}")
+    entry = db.session.scalars(db.select(AuditEntry).filter_by(action="case.confirm", target_id=str(case.id))).one()
+    assert entry.actor_id == world.cadre.id and entry.details == {"from_status": "resolved", "to_status": "confirmed"}
+    db.session.refresh(world.h1)
+    assert world.h1.updated_at > household_changed  # devices pull the household's cases again
 
 
 def test_later_visit_no_reopens_resolved_cases(db, world, make_submission, ingest_hook):
     case = _resolved_case(db, world, make_submission, ingest_hook)
     ingest_hook(make_submission(world.h1, world.cadre, answers={"cases_confirmed": "no"}))
     db.session.refresh(case)
-    assert case.status == "reopened"
+    assert case.status == "reopened" and case.confirmed_at is None
+    event = db.session.scalars(db.select(CaseEvent).filter_by(case_id=case.id).order_by(CaseEvent.id.desc())).first()
+    assert (event.action, event.from_status, event.to_status) == ("reopen", "resolved", "reopened")
 
 
 def test_a_visit_captured_before_the_resolution_confirms_nothing(db, world, make_submission, ingest_hook):
