@@ -50,12 +50,16 @@ def ingest(actor, device, uploads: list[Upload], *, quarantine: bool = True) -> 
     """Ingest uploads from one actor/device; refused ones are quarantined. Flushes, never commits."""
     alone = len(uploads) == 1 and uploads[0].protocol == "openrosa"
     for attempt in range(MAX_ATTEMPTS):
-        # the lone item of an OpenRosa request is first taken as new, without looking for its
-        # instanceID (nearly every one is): the unique instanceID refuses a duplicate's INSERT, and
-        # the request runs again with the look-up, which answers "duplicate"
-        optimistic = alone and attempt == 0
+        # the lone item of an OpenRosa request without files is first taken as new, without looking
+        # for its instanceID (nearly every one is): the unique instanceID refuses a duplicate's
+        # INSERT, and the request runs again with the look-up, which answers "duplicate"; an item
+        # refused before its INSERT is looked up too (a resend is a duplicate whatever changed since)
+        optimistic = alone and attempt == 0 and not uploads[0].files
         try:
             outcomes = _run(actor, device, uploads, alone, optimistic)
+            break
+        except _LookUpFirst:  # nothing was written: run again with the look-up
+            outcomes = _run(actor, device, uploads, alone)
             break
         except inserts.Refused as exc:  # the database refused the lone item: its request stores nothing else
             db.session.rollback()
@@ -82,6 +86,11 @@ def ingest(actor, device, uploads: list[Upload], *, quarantine: bool = True) -> 
     return outcomes
 
 
+class _LookUpFirst(Exception):
+    """The lone item taken as new without a look-up was refused before its INSERT: it may be a
+    duplicate, which is answered as one before anything else is decided."""
+
+
 def _sqlstate(exc) -> str | None:
     return getattr(getattr(exc, "orig", None), "sqlstate", None) or getattr(getattr(exc, "orig", None), "pgcode", None)
 
@@ -103,7 +112,8 @@ def _run(actor, device, uploads, alone=False, optimistic=False):
             outcome.instance_id = prepare.guess_instance_id(outcome.upload)
     known.load_codes(c.household_code for _, c in candidates if c.household_code)
     wanted = {c.instance_id for _, c in candidates} | {c.deprecated_id for _, c in candidates if c.deprecated_id}
-    existing = {} if optimistic and not any(c.deprecated_id for _, c in candidates) else _existing(wanted)
+    skipped = optimistic and not any(c.deprecated_id for _, c in candidates)
+    existing = {} if skipped else _existing(wanted)
     # the travel-speed check against the previous fix decides only a resident answer's verdict: every
     # other new item gets its verdict from checks.check_new, which looks at the neighbours itself
     fixes = _Fixes(actor.id, [c.captured_at for _, c in candidates if c.point and c.upload.protocol == "resident"])
@@ -112,6 +122,8 @@ def _run(actor, device, uploads, alone=False, optimistic=False):
         try:
             _decide(actor, device, outcome, candidate, existing, known, fixes, now, config)
         except Problem as exc:
+            if skipped:
+                raise _LookUpFirst() from exc
             outcome.problem = exc
             outcome.status = "conflict" if isinstance(exc, SubmissionConflict) else "rejected"
             continue

@@ -248,6 +248,28 @@ def test_a_resent_submission_is_a_duplicate_and_changes_nothing(app, world, devi
     assert state() == after_first and after_first[0] == 1
 
 
+def test_a_resend_after_the_household_moved_to_another_cadre_is_still_a_duplicate(app, world, device_token,
+                                                                                    visit_xml, db):
+    """The phone never saw the first answer; meanwhile the household was linked to another cadre, so a
+    new visit by this cadre would be refused: the resend is answered as the duplicate it is (201),
+    nothing quarantined (the item taken as new is looked up once it is refused)."""
+    from io import BytesIO
+    from server.households.services import link_cadre
+    token = device_token(world.cadre)
+    xml = visit_xml(token, world.h1, lat=world.h1.lat + 0.00007, lon=world.h1.lon)
+
+    def send():
+        return app.test_client().post(f"/key/{token}/openrosa/submission", content_type="multipart/form-data",
+                                      data={"xml_submission_file": (BytesIO(xml), "s.xml", "text/xml")})
+    assert send().status_code == 201
+    link_cadre(world.h1, world.cadre2.id, actor=world.admin)
+    db.session.commit()
+    again = send()
+    assert again.status_code == 201 and b"already" in again.data.lower(), again.data
+    db.session.expire_all()
+    assert _count(db, Submission) == 1 and _count(db, QuarantineItem) == 0
+
+
 def test_rejected_push_item_is_reprocessed_after_publishing_its_form(client, world, token_for, db):
     from forms.xlsform import convert
     from server.surveys.services import publish
