@@ -38,7 +38,7 @@ _READ = select(CacheEpoch.name, CacheEpoch.value)
 _CHECKOUT_READ = "SELECT name, value FROM cache_epochs"
 #: where a checkout leaves the counters it read, in the pooled connection's info (gone at check-in)
 _AT_CHECKOUT = "lianhu.epochs"
-_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE (psycopg is not imported on SQLite)
+_IDLE, _UNKNOWN = 0, 4  # psycopg.pq.TransactionStatus (psycopg is not imported on SQLite)
 
 
 def install(engine) -> None:
@@ -54,6 +54,8 @@ def install(engine) -> None:
         # left in a transaction is not read (a failed read would abort that transaction; the
         # connection is new, so alive): the request reads the counters itself
         postgresql = dialect.name == "postgresql"
+        if postgresql and (dbapi_connection.closed or dbapi_connection.info.transaction_status == _UNKNOWN):
+            raise exc.InvalidatePoolError()  # a broken connection: the pool takes another
         if postgresql and dbapi_connection.info.transaction_status != _IDLE:
             record.info.pop(_AT_CHECKOUT, None)
             return
@@ -69,7 +71,9 @@ def install(engine) -> None:
             record.info[_AT_CHECKOUT] = (request._get_current_object() if has_request_context() else None, values)
         except dialect.loaded_dbapi.Error as error:
             if dialect.is_disconnect(error, dbapi_connection, cursor):
-                raise exc.DisconnectionError() from error  # the pool takes another connection
+                # the pool takes another connection, and (as pool_pre_ping) drops the ones made
+                # before: after a database restart every pooled one is gone
+                raise exc.InvalidatePoolError() from error
             record.info.pop(_AT_CHECKOUT, None)  # no table yet (before the migrations): read later
         finally:
             if cursor is not None:
@@ -80,6 +84,14 @@ def install(engine) -> None:
     @event.listens_for(engine, "checkin")
     def forget_at_checkin(_dbapi_connection, record):
         record.info.pop(_AT_CHECKOUT, None)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def forget_on_write(conn, _cursor, statement, _parameters, _context, _many):
+        """A request that writes before it first reads the counters reads them again, inside its
+        transaction: it may have moved them on (a token revoked, a form closed), and what it then
+        loads must not be kept under the counters read before."""
+        if not statement.lstrip()[:6].upper().startswith("SELECT"):
+            conn.info.pop(_AT_CHECKOUT, None)
 
 
 def current(name: str) -> int | None:

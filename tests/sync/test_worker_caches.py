@@ -189,3 +189,24 @@ def test_a_database_without_the_epochs_table_still_serves_connections(db, tmp_pa
                 assert conn.execute(text("SELECT 41 + 1")).scalar() == 42
     finally:
         engine.dispose()
+
+
+def test_a_request_that_writes_before_its_first_read_of_the_epochs_reads_them_again(app, db, world):
+    """The counters read at checkout predate what the request itself writes: after its first write
+    (which may revoke a token, close a form) a request reads them inside its transaction."""
+    from flask import g
+    from server import epochs
+    from server.auth.models import Device
+    _, token = _device(db, world.cadre)
+    cadre_id = world.cadre.id
+    epochs.current("auth")  # the test's clean start emptied the table: its counters are put back
+    db.session.commit()
+    db.session.remove()  # the connection goes back to the pool; the request takes it again
+    with app.test_request_context("/"):
+        db.session.connection()  # checkout: the counters are read
+        db.session.execute(Device.__table__.update().where(Device.user_id == cadre_id)
+                           .values(revoked_at=Device.__table__.c.created_at))  # the trigger moves `auth` on
+        moved = db.session.scalar(db.select(CacheEpoch.value).where(CacheEpoch.name == "auth"))
+        assert moved is not None and epochs.current("auth") == moved
+        assert g.cache_epochs[1]["auth"] == moved
+        db.session.rollback()
