@@ -2,6 +2,7 @@
 from datetime import datetime, timedelta
 
 from flask import current_app
+from sqlalchemy.orm.util import identity_key
 
 from ..areas import services as areas
 from ..audit import services as audit
@@ -161,7 +162,8 @@ def _open_from_visit(submission, wanted: list) -> list[int]:
 _RESOLVED_BEFORE = db.select(_C.c.id, _C.c.category).where(
     _C.c.household_id == db.bindparam("hid"), _C.c.status == "resolved",
     _C.c.resolved_at <= db.bindparam("at", type_=UtcDateTime())).order_by(_C.c.id)
-_RESOLVED_IDS = _C.update().where(_C.c.id.in_(db.bindparam("ids", expanding=True)), _C.c.status == "resolved")
+_RESOLVED_IDS = (_C.update().where(_C.c.id.in_(db.bindparam("ids", expanding=True)), _C.c.status == "resolved")
+                 .returning(_C.c.id))
 _SET_STATUS = _RESOLVED_IDS.values(status=db.bindparam("to_status"))
 _SET_CONFIRMED = _RESOLVED_IDS.values(status=db.bindparam("to_status"),
                                       confirmed_at=db.bindparam("now", type_=UtcDateTime()))
@@ -182,9 +184,14 @@ def confirm_by_visit(submission, answer) -> list[int]:
     found = connection.execute(_RESOLVED_BEFORE, {"hid": hid, "at": submission.captured_at}).all()
     if not found:
         return []
-    ids, now, actor_id = [row.id for row in found], utcnow(), submission.submitter_id
-    connection.execute(_SET_CONFIRMED if to_status == "confirmed" else _SET_STATUS,
-                       {"ids": ids, "to_status": to_status, "now": now})
+    now, actor_id = utcnow(), submission.submitter_id
+    # the cases this statement moved (one moved meanwhile by another visit or a manager is not)
+    moved = set(connection.execute(_SET_CONFIRMED if to_status == "confirmed" else _SET_STATUS,
+                                   {"ids": [row.id for row in found], "to_status": to_status, "now": now}).scalars())
+    found = [row for row in found if row.id in moved]
+    ids = [row.id for row in found]
+    if not ids:
+        return []
     if any(row.category != FOLLOW_UP_CATEGORY for row in found):
         connection.execute(_TOUCH, {"hid": hid, "now": now})
     note = f"visit {submission.instance_id}"
@@ -195,9 +202,10 @@ def confirm_by_visit(submission, answer) -> list[int]:
                                         "target_id": str(case_id), "created_at": now,
                                         "details": {"from_status": "resolved", "to_status": to_status}}
                                        for case_id in ids])
-    for obj in list(db.session.identity_map.values()):  # cases this session holds are stale now
-        if isinstance(obj, Case) and obj.id in ids:
-            db.session.expire(obj)
+    for case_id in ids:  # cases this session holds are stale now
+        held = db.session.identity_map.get(identity_key(Case, case_id))
+        if held is not None:
+            db.session.expire(held)
     return ids
 
 
