@@ -150,13 +150,20 @@ def _open_from_visit(submission, wanted: list) -> list[int]:
             "due_at": submission.captured_at + timedelta(days=due_days(category, is_micro_wish)),
             "resolved_at": None, "confirmed_at": None, "created_at": now, "created_by_id": actor_id}).scalar_one())
     connection.execute(_TOUCH, {"hid": hid, "now": now})
-    connection.execute(_INSERT_EVENTS, [{"case_id": case_id, "actor_id": actor_id, "action": "create",
-                                         "from_status": None, "to_status": "open", "note": None, "photo": None,
-                                         "created_at": now} for case_id in ids])
-    connection.execute(_INSERT_AUDIT, [{"actor_id": actor_id, "action": "case.create", "target_type": "case",
-                                        "target_id": str(case_id), "created_at": now,
-                                        "details": {"from_status": None, "to_status": "open"}} for case_id in ids])
+    _record_events(connection, actor_id, ids, "create", None, "open", None, now)
     return ids
+
+
+def _record_events(connection, actor_id, ids, action, from_status, to_status, note, now) -> None:
+    """What _event records for each of these cases (its household touched by the caller), in one
+    executemany per table: the CaseEvent rows and the audit entries."""
+    connection.execute(_INSERT_EVENTS, [{"case_id": case_id, "actor_id": actor_id, "action": action,
+                                         "from_status": from_status, "to_status": to_status, "note": note,
+                                         "photo": None, "created_at": now} for case_id in ids])
+    connection.execute(_INSERT_AUDIT, [{"actor_id": actor_id, "action": f"case.{action}", "target_type": "case",
+                                        "target_id": str(case_id), "created_at": now,
+                                        "details": {"from_status": from_status, "to_status": to_status}}
+                                       for case_id in ids])
 
 
 _RESOLVED_BEFORE = db.select(_C.c.id, _C.c.category).where(
@@ -194,14 +201,7 @@ def confirm_by_visit(submission, answer) -> list[int]:
         return []
     if any(row.category != FOLLOW_UP_CATEGORY for row in found):
         connection.execute(_TOUCH, {"hid": hid, "now": now})
-    note = f"visit {submission.instance_id}"
-    connection.execute(_INSERT_EVENTS, [{"case_id": case_id, "actor_id": actor_id, "action": action,
-                                         "from_status": "resolved", "to_status": to_status, "note": note,
-                                         "photo": None, "created_at": now} for case_id in ids])
-    connection.execute(_INSERT_AUDIT, [{"actor_id": actor_id, "action": f"case.{action}", "target_type": "case",
-                                        "target_id": str(case_id), "created_at": now,
-                                        "details": {"from_status": "resolved", "to_status": to_status}}
-                                       for case_id in ids])
+    _record_events(connection, actor_id, ids, action, "resolved", to_status, f"visit {submission.instance_id}", now)
     for case_id in ids:  # cases this session holds are stale now
         held = db.session.identity_map.get(identity_key(Case, case_id))
         if held is not None:

@@ -265,7 +265,7 @@ def _stored_around(actor, device, lo, hi, new_facts) -> list:
 
 def _stored_flags(value) -> list | None:
     """A stored record's geo_flags as _COLUMNS reads them (JSON text), decoded."""
-    return json.loads(value) if isinstance(value, str) else value
+    return json.loads(value) if value is not None else None
 
 
 _AROUND: dict = {}

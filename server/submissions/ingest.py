@@ -58,9 +58,8 @@ def ingest(actor, device, uploads: list[Upload], *, quarantine: bool = True) -> 
         try:
             outcomes = _run(actor, device, uploads, alone, optimistic)
             break
-        except _LookUpFirst:  # nothing was written: run again with the look-up
-            outcomes = _run(actor, device, uploads, alone)
-            break
+        except _LookUpFirst:  # nothing was written: run again with the look-up (and its retries)
+            continue
         except inserts.Refused as exc:  # the database refused the lone item: its request stores nothing else
             db.session.rollback()
             uploads[0].problem = exc.problem
